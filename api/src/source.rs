@@ -1,0 +1,23 @@
+//! The source side of the plugin API: `SourceTask` and the context that reads committed offsets.
+
+use crate::connector::Config;
+use crate::error::ConnectResult;
+use crate::record::{OffsetMap, SourceRecord};
+
+/// What the runtime offers a running source task (Kafka's `SourceTaskContext`).
+pub trait SourceTaskContext: Send + Sync {
+    /// The last committed offset for a source partition (Kafka's `offsetStorageReader().offset`).
+    fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap>;
+}
+
+/// A source task: polls records from the source system.
+pub trait SourceTask: Send {
+    fn start(&mut self, config: &Config, context: Box<dyn SourceTaskContext>) -> ConnectResult<()>;
+    /// The next batch; empty when nothing is ready. May block briefly (it runs on its own thread).
+    fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>>;
+    /// Called after the runtime committed offsets for the records polled so far.
+    fn commit(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+    fn stop(&mut self) -> ConnectResult<()>;
+}
