@@ -58,10 +58,11 @@ svc_start() {
 
     [[ -f $LOG ]] && mv -f "$LOG" "$LOG.prev"
     # Run from the state dir (tansu writes nothing there with memory storage, but never from the caller's cwd).
-    # Unset the env vars tansu reads for options we do not pass; close the service lock fd 9.
+    # Unset the env vars tansu reads for options we do not pass, keep ANSI colours out of the log,
+    # and close the service lock fd 9.
     (
         cd "$DIR"
-        exec nohup env -u CLUSTER_ID -u SCHEMA_REGISTRY -u OTEL_EXPORTER_OTLP_ENDPOINT \
+        exec nohup env -u CLUSTER_ID -u SCHEMA_REGISTRY -u OTEL_EXPORTER_OTLP_ENDPOINT NO_COLOR=1 \
             "$TANSU" broker \
             --listener-url "tcp://$SERVICE_HOST:$PORT" \
             --advertised-listener-url "tcp://$SERVICE_HOST:$PORT" \
@@ -75,7 +76,7 @@ svc_start() {
         stop_pid "$pid" 5 || true
         rm -f "$(pid_file "$SERVICE")" "$PORT_FILE"
         show_log_tail "$LOG"
-        die "broker failed to start on $SERVICE_HOST:$PORT within ${START_TIMEOUT}s"
+        die "broker did not come up on $SERVICE_HOST:$PORT (timeout ${START_TIMEOUT}s; log above)"
     fi
     log "started (pid $pid) on $SERVICE_HOST:$PORT, log $LOG"
 }

@@ -20,7 +20,7 @@ known_services() {
     done | sort -n -k1,1 -k2,2 | cut -d' ' -f2
 }
 
-usage() { die "usage: $SCRIPT_NAME up|down|status [SERVICE...] (known: $(known_services | tr '\n' ' '))"; }
+usage() { die "usage: $SCRIPT_NAME up|down|status [SERVICE...] (known: $(known_services | paste -sd ' ' -))"; }
 
 (($# >= 1)) || usage
 action="$1"

@@ -76,10 +76,8 @@ def main():
     if errors or left or len(delivered) != N:
         fail(f"produce: {len(delivered)} delivered, {len(errors)} errors {errors[:3]}, {left} left in queue")
     else:
-        ok(f"produced {N} keyed records with headers in {took * 1000:.0f} ms, offsets {min(delivered)}..{max(delivered)}")
-    batches = len({o for o in delivered})
-    if batches != N:
-        note(f"delivery reports carry only {batches} distinct offsets for {N} records (batch base offsets?)")
+        ok(f"produced {N} keyed records with headers in {took * 1000:.0f} ms, "
+           f"offsets {min(delivered)}..{max(delivered)}")
 
     # Watermarks and ListOffsets: Kafka would say low 0, high N.
     probe = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"probe-{RUN}"})
@@ -92,8 +90,10 @@ def main():
     (ok if (low, high, lo, hi) == (0, N, 0, N) else note)(msg)
 
     # Consume with a consumer group: time the first join, check order, keys, values, headers, commit.
+    # tansu holds the first JoinGroup for about half of session.timeout.ms (librdkafka default 45 s -> ~23 s);
+    # 10 s is Kafka Connect's default and gives ~5 s.
     joined = {}
-    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"smoke-group-{RUN}",
+    consumer = Consumer({"bootstrap.servers": BOOTSTRAP, "group.id": f"smoke-group-{RUN}", "session.timeout.ms": 10000,
                          "auto.offset.reset": "earliest", "enable.auto.commit": False})
     t0 = time.monotonic()
     consumer.subscribe([topic], on_assign=lambda c, parts: joined.setdefault("at", time.monotonic()))

@@ -127,7 +127,7 @@ impl LineReader {
             }
 
             if buf.is_empty() && (c == '#' || c == '!') {
-                // Comment: drop the rest of the physical line; a trailing backslash does not continue it.
+                // Comment: drop the rest of the physical line (a trailing `\` does not continue it).
                 while let Some(&next) = self.chars.get(self.pos) {
                     self.pos += 1;
                     if is_eol(next) {
@@ -295,7 +295,10 @@ mod tests {
         // Whitespace then one `=` or `:` form a single separator; a second one is value.
         assert_eq!(parse("a  :  :b"), map(&[("a", ":b")]));
         assert_eq!(parse("a b = c"), map(&[("a", "b = c")]));
-        assert_eq!(parse("url=http://h:80/x?y=z"), map(&[("url", "http://h:80/x?y=z")]));
+        assert_eq!(
+            parse("url=http://h:80/x?y=z"),
+            map(&[("url", "http://h:80/x?y=z")])
+        );
     }
 
     #[test]
@@ -341,10 +344,16 @@ mod tests {
     #[test]
     fn continuation_lines() {
         assert_eq!(parse("a=b\\\n   c"), map(&[("a", "bc")]));
-        assert_eq!(parse("a=one \\\n\t two \\\n three"), map(&[("a", "one two three")]));
+        assert_eq!(
+            parse("a=one \\\n\t two \\\n three"),
+            map(&[("a", "one two three")])
+        );
         assert_eq!(parse("ke\\\n  y=v"), map(&[("key", "v")]));
         assert_eq!(parse("a\\\n  =b"), map(&[("a", "b")]));
-        assert_eq!(parse("fruits=apple, \\\n    banana"), map(&[("fruits", "apple, banana")]));
+        assert_eq!(
+            parse("fruits=apple, \\\n    banana"),
+            map(&[("fruits", "apple, banana")])
+        );
     }
 
     #[test]
@@ -384,7 +393,10 @@ mod tests {
             parse("a=1\r\nb=2\rc=3\nd=4"),
             map(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4")])
         );
-        assert_eq!(parse("a=1\\\r\n  2\r\nb=3"), map(&[("a", "12"), ("b", "3")]));
+        assert_eq!(
+            parse("a=1\\\r\n  2\r\nb=3"),
+            map(&[("a", "12"), ("b", "3")])
+        );
         assert_eq!(parse("a=1\\\r  2\rb=3"), map(&[("a", "12"), ("b", "3")]));
         assert_eq!(parse("# c\r\na=1\r\n"), map(&[("a", "1")]));
     }
@@ -396,8 +408,8 @@ mod tests {
         assert_eq!(parse("a=C:\\\\dir\\\\file"), map(&[("a", "C:\\dir\\file")]));
         // Unknown escapes drop the backslash; there is no `\b` escape.
         assert_eq!(parse("a=\\q\\b\\\"\\'"), map(&[("a", "qb\"'")]));
-        // Backslashes in a Windows path written without doubling are lost.
-        assert_eq!(parse("a=C:\\dir\\file"), map(&[("a", "C:dirfile")]));
+        // A Windows path written without doubling loses its backslashes, and `\f` is a form feed.
+        assert_eq!(parse("a=C:\\dir\\file"), map(&[("a", "C:dir\x0cile")]));
     }
 
     #[test]
@@ -434,7 +446,10 @@ mod tests {
         assert_eq!(malformed_line("\\u12=x"), 1);
         assert_eq!(malformed_line("a=1\nb=2\nc=\\u+041"), 3);
         // The error reports the line where the logical line starts.
-        assert_eq!(malformed_line("# c\n\r\nx=1\\\n  y\r\nbad=\\\n  \\uzzzz"), 5);
+        assert_eq!(
+            malformed_line("# c\n\r\nx=1\\\n  y\r\nbad=\\\n  \\uzzzz"),
+            5
+        );
     }
 
     #[test]
@@ -503,7 +518,9 @@ empty.value=
         let missing = std::env::temp_dir().join("properties-test-does-not-exist.properties");
         let err = load_properties(&missing).expect_err("missing file");
         assert!(matches!(err, PropertiesError::Read { .. }));
-        assert!(err.to_string().contains("properties-test-does-not-exist.properties"));
+        assert!(err
+            .to_string()
+            .contains("properties-test-does-not-exist.properties"));
 
         let path = temp_file("malformed", b"a=1\nb=\\u00\n");
         let err = load_properties(&path).expect_err("malformed escape");

@@ -1,4 +1,4 @@
-//! Kafka config providers (file, env, directory) and `${alias:path:key}` resolution, as Kafka's `ConfigTransformer`.
+//! Kafka config providers (file, env, dir) and `${alias:path:key}` resolution (`ConfigTransformer`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsStr;
@@ -28,7 +28,9 @@ const ALLOWLIST_PATTERN_PARAM: &str = "allowlist.pattern";
 /// Errors from configuring providers or from a provider lookup.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
-    #[error("config provider '{alias}' is listed in {CONFIG_PROVIDERS_CONFIG} but '{key}' is not set")]
+    #[error(
+        "config provider '{alias}' is listed in {CONFIG_PROVIDERS_CONFIG} but '{key}' is not set"
+    )]
     MissingClass { alias: String, key: String },
     #[error("{key}: unknown config provider class '{class}'")]
     UnknownClass { key: String, class: String },
@@ -46,11 +48,15 @@ pub enum ProviderError {
     Properties(#[from] PropertiesError),
 }
 
-/// A source of config values, like Kafka's `org.apache.kafka.common.config.provider.ConfigProvider`.
+/// A source of config values, like Kafka's `ConfigProvider` interface.
 pub trait ConfigProvider: Send + Sync {
-    /// Returns the values of those `keys` the provider has at `path`; missing keys are simply absent.
+    /// Returns the values of those `keys` the provider has at `path`; missing keys are absent.
     /// `path` is `None` for the two-part form `${alias:key}`.
-    fn get(&self, path: Option<&str>, keys: &[&str]) -> Result<BTreeMap<String, String>, ProviderError>;
+    fn get(
+        &self,
+        path: Option<&str>,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, String>, ProviderError>;
 }
 
 /// The worker's configured providers, by alias.
@@ -96,10 +102,14 @@ impl ConfigProviders {
                 FILE_PROVIDER | "FileConfigProvider" => Box::new(FileConfigProvider {
                     allowed: AllowedPaths::from_params(&params)?,
                 }),
-                DIRECTORY_PROVIDER | "DirectoryConfigProvider" => Box::new(DirectoryConfigProvider {
-                    allowed: AllowedPaths::from_params(&params)?,
-                }),
-                ENV_PROVIDER | "EnvVarConfigProvider" => Box::new(EnvVarConfigProvider::from_params(&params)?),
+                DIRECTORY_PROVIDER | "DirectoryConfigProvider" => {
+                    Box::new(DirectoryConfigProvider {
+                        allowed: AllowedPaths::from_params(&params)?,
+                    })
+                }
+                ENV_PROVIDER | "EnvVarConfigProvider" => {
+                    Box::new(EnvVarConfigProvider::from_params(&params)?)
+                }
                 other => {
                     return Err(ProviderError::UnknownClass {
                         key: class_key,
@@ -122,13 +132,13 @@ impl ConfigProviders {
         self.providers.is_empty()
     }
 
-    /// Replaces every resolvable `${alias:path:key}` / `${alias:key}` in `value`; others stay as written.
+    /// Replaces every resolvable `${alias:path:key}` / `${alias:key}`; others stay as written.
     pub fn resolve(&self, value: &str) -> String {
         let found = self.lookup([value]);
         substitute(value, &found)
     }
 
-    /// Resolves all values, asking each provider once per distinct path (as `ConfigTransformer.transform`).
+    /// Resolves all values, asking each provider once per distinct path (like Kafka).
     pub fn resolve_all(&self, config: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         let found = self.lookup(config.values().map(String::as_str));
         config
@@ -144,16 +154,17 @@ impl ConfigProviders {
         for value in values {
             for caps in variable_regex().captures_iter(value) {
                 let var = Variable::from_captures(&caps);
-                if self.providers.contains_key(var.alias) {
-                    wanted.entry((var.alias, var.path)).or_default().insert(var.key);
-                }
+                wanted
+                    .entry((var.alias, var.path))
+                    .or_default()
+                    .insert(var.key);
             }
         }
 
         let mut found = HashMap::new();
         for ((alias, path), keys) in wanted {
             let Some(provider) = self.providers.get(alias) else {
-                continue;
+                continue; // unknown alias: Kafka leaves the variable as written
             };
             let keys: Vec<&str> = keys.into_iter().collect();
             match provider.get(path, &keys) {
@@ -177,7 +188,9 @@ type Found<'a> = HashMap<(&'a str, Option<&'a str>), BTreeMap<String, String>>;
 
 fn variable_regex() -> &'static Regex {
     static REGEX: OnceLock<Regex> = OnceLock::new();
-    REGEX.get_or_init(|| Regex::new(VARIABLE_PATTERN).expect("the variable pattern is a valid regex"))
+    REGEX.get_or_init(|| {
+        Regex::new(VARIABLE_PATTERN).expect("the variable pattern is a valid regex")
+    })
 }
 
 /// One `${alias:path:key}` match.
@@ -239,7 +252,10 @@ struct AllowedPaths(Option<Vec<PathBuf>>);
 impl AllowedPaths {
     /// Every entry must be an absolute, existing path.
     fn from_params(params: &Params<'_>) -> Result<Self, ProviderError> {
-        let Some(value) = params.get(ALLOWED_PATHS_PARAM).filter(|v| !v.trim().is_empty()) else {
+        let Some(value) = params
+            .get(ALLOWED_PATHS_PARAM)
+            .filter(|v| !v.trim().is_empty())
+        else {
             return Ok(AllowedPaths(None));
         };
         let mut dirs = Vec::new();
@@ -265,13 +281,16 @@ impl AllowedPaths {
         if dirs.iter().any(|dir| normalized.starts_with(dir)) {
             Some(normalized)
         } else {
-            tracing::warn!(path, "config provider path is not in allowed.paths; not reading it");
+            tracing::warn!(
+                path,
+                "config provider path is not in allowed.paths; not reading it"
+            );
             None
         }
     }
 }
 
-/// Lexical normalization like Java's `Path.normalize`: drops `.`, folds `..` (never above the root).
+/// Lexical normalization like Java's `Path.normalize`: drops `.`, folds `..` (not above root).
 fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -296,7 +315,11 @@ struct FileConfigProvider {
 }
 
 impl ConfigProvider for FileConfigProvider {
-    fn get(&self, path: Option<&str>, keys: &[&str]) -> Result<BTreeMap<String, String>, ProviderError> {
+    fn get(
+        &self,
+        path: Option<&str>,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
         let Some(file) = non_empty(path).and_then(|p| self.allowed.check(p)) else {
             return Ok(BTreeMap::new());
         };
@@ -314,7 +337,11 @@ struct DirectoryConfigProvider {
 }
 
 impl ConfigProvider for DirectoryConfigProvider {
-    fn get(&self, path: Option<&str>, keys: &[&str]) -> Result<BTreeMap<String, String>, ProviderError> {
+    fn get(
+        &self,
+        path: Option<&str>,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
         let mut data = BTreeMap::new();
         let Some(dir) = non_empty(path).and_then(|p| self.allowed.check(p)) else {
             return Ok(data);
@@ -339,7 +366,10 @@ impl ConfigProvider for DirectoryConfigProvider {
                 continue;
             }
             let bytes = std::fs::read(&file).map_err(io_error(&file))?;
-            data.insert(name.to_string(), String::from_utf8_lossy(&bytes).into_owned());
+            data.insert(
+                name.to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            );
         }
         Ok(data)
     }
@@ -370,7 +400,11 @@ impl EnvVarConfigProvider {
 }
 
 impl ConfigProvider for EnvVarConfigProvider {
-    fn get(&self, path: Option<&str>, keys: &[&str]) -> Result<BTreeMap<String, String>, ProviderError> {
+    fn get(
+        &self,
+        path: Option<&str>,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
         if let Some(path) = non_empty(path) {
             return Err(ProviderError::PathNotSupported(path.to_string()));
         }
@@ -476,11 +510,15 @@ mod tests {
     /// Records every lookup and answers from a fixed map; fails for path "fail".
     struct RecordingProvider {
         data: BTreeMap<String, String>,
-        calls: Arc<Mutex<Vec<(Option<String>, Vec<String>)>>>,
+        calls: Calls,
     }
 
     impl ConfigProvider for RecordingProvider {
-        fn get(&self, path: Option<&str>, keys: &[&str]) -> Result<BTreeMap<String, String>, ProviderError> {
+        fn get(
+            &self,
+            path: Option<&str>,
+            keys: &[&str],
+        ) -> Result<BTreeMap<String, String>, ProviderError> {
             self.calls.lock().expect("lock").push((
                 path.map(str::to_string),
                 keys.iter().map(|k| k.to_string()).collect(),
@@ -515,10 +553,19 @@ mod tests {
         let parse = |text: &str| {
             let caps = variable_regex().captures(text).expect("a variable");
             let var = Variable::from_captures(&caps);
-            (var.alias.to_string(), var.path.map(str::to_string), var.key.to_string())
+            (
+                var.alias.to_string(),
+                var.path.map(str::to_string),
+                var.key.to_string(),
+            )
         };
-        let own = |a: &str, p: Option<&str>, k: &str| (a.to_string(), p.map(str::to_string), k.to_string());
-        assert_eq!(parse("${file:/a/b.properties:key}"), own("file", Some("/a/b.properties"), "key"));
+        let own = |a: &str, p: Option<&str>, k: &str| {
+            (a.to_string(), p.map(str::to_string), k.to_string())
+        };
+        assert_eq!(
+            parse("${file:/a/b.properties:key}"),
+            own("file", Some("/a/b.properties"), "key")
+        );
         assert_eq!(parse("${env:HOME}"), own("env", None, "HOME"));
         assert_eq!(parse("${a::k}"), own("a", Some(""), "k"));
         assert_eq!(parse("${:k}"), own("", None, "k"));
@@ -547,25 +594,43 @@ mod tests {
             ("config.providers.dir.class", "DirectoryConfigProvider"),
         ]);
         assert!(!p.is_empty());
-        assert_eq!(format!("{p:?}"), r#"ConfigProviders { aliases: ["dir", "env", "file"] }"#);
+        assert_eq!(
+            format!("{p:?}"),
+            r#"ConfigProviders { aliases: ["dir", "env", "file"] }"#
+        );
     }
 
     #[test]
     fn missing_class_is_an_error_naming_the_key() {
-        let err = config_error(&[("config.providers", "file,vault"), ("config.providers.file.class", FILE_PROVIDER)]);
+        let err = config_error(&[
+            ("config.providers", "file,vault"),
+            ("config.providers.file.class", FILE_PROVIDER),
+        ]);
         assert!(matches!(&err, ProviderError::MissingClass { alias, .. } if alias == "vault"));
-        assert!(err.to_string().contains("config.providers.vault.class"), "{err}");
+        assert!(
+            err.to_string().contains("config.providers.vault.class"),
+            "{err}"
+        );
     }
 
     #[test]
     fn unknown_class_is_an_error_naming_the_key() {
         let err = config_error(&[
             ("config.providers", "vault"),
-            ("config.providers.vault.class", "com.example.VaultConfigProvider"),
+            (
+                "config.providers.vault.class",
+                "com.example.VaultConfigProvider",
+            ),
         ]);
         let message = err.to_string();
-        assert!(message.contains("config.providers.vault.class"), "{message}");
-        assert!(message.contains("com.example.VaultConfigProvider"), "{message}");
+        assert!(
+            message.contains("config.providers.vault.class"),
+            "{message}"
+        );
+        assert!(
+            message.contains("com.example.VaultConfigProvider"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -581,14 +646,23 @@ mod tests {
             ("config.providers.env.class", ENV_PROVIDER),
             ("config.providers.env.param.allowlist.pattern", "("),
         ]);
-        assert!(err.to_string().contains("config.providers.env.param.allowlist.pattern"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("config.providers.env.param.allowlist.pattern"),
+            "{err}"
+        );
 
         let relative = config_error(&[
             ("config.providers", "file"),
             ("config.providers.file.class", FILE_PROVIDER),
             ("config.providers.file.param.allowed.paths", "relative/dir"),
         ]);
-        assert!(relative.to_string().contains("config.providers.file.param.allowed.paths"), "{relative}");
+        assert!(
+            relative
+                .to_string()
+                .contains("config.providers.file.param.allowed.paths"),
+            "{relative}"
+        );
 
         let missing = std::env::temp_dir().join(unique("providers-test-missing"));
         let missing = missing.to_str().expect("UTF-8 path");
@@ -597,19 +671,28 @@ mod tests {
             ("config.providers.dir.class", DIRECTORY_PROVIDER),
             ("config.providers.dir.param.allowed.paths", missing),
         ]);
-        assert!(err.to_string().contains("config.providers.dir.param.allowed.paths"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("config.providers.dir.param.allowed.paths"),
+            "{err}"
+        );
     }
 
     #[test]
     fn file_provider_resolves_keys() {
         let dir = TempDir::new("file");
-        let file = dir.write("secrets.properties", "user=alice\npassword = s3cr\\=t\n# c\n");
+        let file = dir.write(
+            "secrets.properties",
+            "user=alice\npassword = s3cr\\=t\n# c\n",
+        );
         let file = file.to_str().expect("UTF-8 path");
         let p = file_providers(&[]);
         assert_eq!(p.resolve(&format!("${{file:{file}:user}}")), "alice");
         assert_eq!(p.resolve(&format!("${{file:{file}:password}}")), "s3cr=t");
         assert_eq!(
-            p.resolve(&format!("u=${{file:{file}:user}};p=${{file:{file}:password}};")),
+            p.resolve(&format!(
+                "u=${{file:{file}:user}};p=${{file:{file}:password}};"
+            )),
             "u=alice;p=s3cr=t;"
         );
     }
@@ -666,10 +749,16 @@ mod tests {
         assert_eq!(p.resolve(&refused), refused);
         // `..` cannot escape an allowed dir.
         let outside_name = outside.0.file_name().and_then(OsStr::to_str).expect("name");
-        let escape = format!("${{file:{}/../{outside_name}/out.properties:k}}", allowed.path());
+        let escape = format!(
+            "${{file:{}/../{outside_name}/out.properties:k}}",
+            allowed.path()
+        );
         assert_eq!(p.resolve(&escape), escape);
         // Relative paths never start with an allowed absolute dir.
-        assert_eq!(p.resolve("${file:in.properties:k}"), "${file:in.properties:k}");
+        assert_eq!(
+            p.resolve("${file:in.properties:k}"),
+            "${file:in.properties:k}"
+        );
         // Without allowed.paths everything is readable.
         assert_eq!(file_providers(&[]).resolve(&refused), "outside");
     }
@@ -727,7 +816,10 @@ mod tests {
         let target = dir.write("..data_file", "linked");
         std::os::unix::fs::symlink(&target, dir.0.join("token")).expect("symlink");
         let p = dir_providers(&[]);
-        assert_eq!(p.resolve(&format!("${{dir:{}:token}}", dir.path())), "linked");
+        assert_eq!(
+            p.resolve(&format!("${{dir:{}:token}}", dir.path())),
+            "linked"
+        );
     }
 
     #[test]
@@ -761,12 +853,18 @@ mod tests {
     fn env_provider_allowlist_must_match_fully() {
         let allowed = set_env("PROVIDERS_ALLOWED", "yes");
         let denied = set_env("PROVIDERS_DENIED", "no");
-        let p = env_providers(&[("config.providers.env.param.allowlist.pattern", "PROVIDERS_ALLOWED_.*")]);
+        let p = env_providers(&[(
+            "config.providers.env.param.allowlist.pattern",
+            "PROVIDERS_ALLOWED_.*",
+        )]);
         assert_eq!(p.resolve(&format!("${{env:{allowed}}}")), "yes");
         let refused = format!("${{env:{denied}}}");
         assert_eq!(p.resolve(&refused), refused);
         // A pattern matching only part of the name does not allow it.
-        let partial = env_providers(&[("config.providers.env.param.allowlist.pattern", "PROVIDERS_ALLOWED")]);
+        let partial = env_providers(&[(
+            "config.providers.env.param.allowlist.pattern",
+            "PROVIDERS_ALLOWED",
+        )]);
         let value = format!("${{env:{allowed}}}");
         assert_eq!(partial.resolve(&value), value);
         // Alternation is anchored as a whole.
@@ -787,7 +885,9 @@ mod tests {
     #[test]
     fn text_that_is_not_a_variable_is_kept() {
         let (p, calls) = recording("a", &[("k", "V")]);
-        for value in ["", "plain", "$", "${", "${a:k", "$a:k}", "${a}", "{a:k}", "$${a:k}x"] {
+        for value in [
+            "", "plain", "$", "${", "${a:k", "$a:k}", "${a}", "{a:k}", "$${a:k}x",
+        ] {
             let expected = if value == "$${a:k}x" { "$Vx" } else { value };
             assert_eq!(p.resolve(value), expected, "value {value:?}");
         }
@@ -822,7 +922,10 @@ mod tests {
         let own = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
         assert_eq!(
             calls,
-            vec![(None, own(&["k1"])), (Some("p".to_string()), own(&["k1", "k2", "missing"]))]
+            vec![
+                (None, own(&["k1"])),
+                (Some("p".to_string()), own(&["k1", "k2", "missing"]))
+            ]
         );
     }
 
@@ -855,7 +958,10 @@ mod tests {
             ("config.providers.dir.class", DIRECTORY_PROVIDER),
         ]);
         let connector = config(&[
-            ("connection.password", &format!("${{file:{}:password}}", file.display())),
+            (
+                "connection.password",
+                &format!("${{file:{}:password}}", file.display()),
+            ),
             ("token", &format!("${{dir:{}:token}}", dir.path())),
             ("env", &format!("${{env:{name}}}")),
             ("name", "my-connector"),
