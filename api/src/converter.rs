@@ -6,6 +6,8 @@ use crate::error::ConnectResult;
 use crate::header::Headers;
 
 /// Converts record keys or values. One instance per task and per key/value role.
+// The method names are Kafka's (`fromConnectData`/`toConnectData`), kept for recognisability.
+#[allow(clippy::wrong_self_convention)]
 pub trait Converter: Send {
     /// `config` holds the converter's own keys (the `key.converter.`/`value.converter.` prefix removed).
     fn configure(&mut self, config: &Config, is_key: bool) -> ConnectResult<()>;
@@ -27,6 +29,7 @@ pub trait Converter: Send {
 }
 
 /// Converts header values.
+#[allow(clippy::wrong_self_convention)]
 pub trait HeaderConverter: Send {
     fn configure(&mut self, config: &Config) -> ConnectResult<()>;
     fn from_connect_header(

@@ -1,1 +1,42 @@
-fn main() {}
+//! The `connect` binary: `connect standalone <worker.properties> [connector files...]`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "usage: connect standalone <worker.properties> [<connector.properties|connector.json> ...]\n       connect distributed <worker.properties>";
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("standalone") if args.len() >= 2 => {
+            let files: Vec<&Path> = args[2..].iter().map(Path::new).collect();
+            connect_worker::standalone::run(Path::new(&args[1]), &files)
+        }
+        Some("distributed") => Err(anyhow::anyhow!(
+            "distributed mode is not available in this build yet; use `connect standalone`"
+        )),
+        Some("--version") => {
+            println!("connect {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -49,6 +49,16 @@ pub enum Importance {
     Low,
 }
 
+impl Importance {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::High => "HIGH",
+            Self::Medium => "MEDIUM",
+            Self::Low => "LOW",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Width {
@@ -57,6 +67,17 @@ pub enum Width {
     Short,
     Medium,
     Long,
+}
+
+impl Width {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "NONE",
+            Self::Short => "SHORT",
+            Self::Medium => "MEDIUM",
+            Self::Long => "LONG",
+        }
+    }
 }
 
 /// A key's default: none at all (the key is required), an explicit null, or a value in its string form.

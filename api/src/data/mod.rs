@@ -3,6 +3,7 @@
 pub mod logical;
 mod schema;
 mod value;
+pub mod values;
 
 pub use schema::{schemas, Field, Schema, SchemaBuilder, SchemaRef, SchemaType};
 pub use value::{Struct, Value};

@@ -1,0 +1,136 @@
+//! Connector-level settings common to every connector (Kafka's `ConnectorConfig`, `SinkConnectorConfig`,
+//! `SourceConnectorConfig`), declared once for parsing, validation and `/connector-plugins/.../config`.
+
+use connect_api::config::{ConfigDef, ConfigType, Importance, Validator, Width};
+use connect_api::plugin::PluginKind;
+
+pub const NAME: &str = "name";
+pub const CONNECTOR_CLASS: &str = "connector.class";
+pub const TASKS_MAX: &str = "tasks.max";
+pub const KEY_CONVERTER: &str = "key.converter";
+pub const VALUE_CONVERTER: &str = "value.converter";
+pub const HEADER_CONVERTER: &str = "header.converter";
+pub const TRANSFORMS: &str = "transforms";
+pub const PREDICATES: &str = "predicates";
+pub const ERRORS_TOLERANCE: &str = "errors.tolerance";
+pub const ERRORS_LOG_ENABLE: &str = "errors.log.enable";
+pub const ERRORS_LOG_INCLUDE_MESSAGES: &str = "errors.log.include.messages";
+pub const TOPICS: &str = "topics";
+pub const TOPICS_REGEX: &str = "topics.regex";
+pub const TASK_CLASS: &str = "task.class";
+
+const COMMON: &str = "Common";
+const TRANSFORMS_GROUP: &str = "Transforms";
+const PREDICATES_GROUP: &str = "Predicates";
+const ERROR_GROUP: &str = "Error Handling";
+
+/// The settings every connector has, in Kafka's group order.
+pub fn base_config_def() -> ConfigDef {
+    ConfigDef::new()
+        .define(NAME, ConfigType::String, Importance::High, "Globally unique name to use for this connector.")
+        .validator(Validator::NonEmptyStringWithoutControlChars)
+        .group(COMMON, 1)
+        .width(Width::Medium)
+        .display_name("Connector name")
+        .define(CONNECTOR_CLASS, ConfigType::String, Importance::High, "Name or alias of the class for this connector. Must be a subclass of org.apache.kafka.connect.connector.Connector. If the connector is org.apache.kafka.connect.file.FileStreamSinkConnector, you can either specify this full name, or use \"FileStreamSink\" or \"FileStreamSinkConnector\" to make the configuration a bit shorter")
+        .group(COMMON, 2)
+        .width(Width::Long)
+        .display_name("Connector class")
+        .define(TASKS_MAX, ConfigType::Int, Importance::High, "Maximum number of tasks to use for this connector.")
+        .default_value("1")
+        .at_least(1.0)
+        .group(COMMON, 3)
+        .width(Width::Short)
+        .display_name("Tasks max")
+        .define(KEY_CONVERTER, ConfigType::Class, Importance::Low, "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the keys in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro.")
+        .default_null()
+        .group(COMMON, 5)
+        .width(Width::Short)
+        .display_name("Key converter class")
+        .define(VALUE_CONVERTER, ConfigType::Class, Importance::Low, "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the values in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro.")
+        .default_null()
+        .group(COMMON, 6)
+        .width(Width::Short)
+        .display_name("Value converter class")
+        .define(HEADER_CONVERTER, ConfigType::Class, Importance::Low, "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka. This controls the format of the header values in messages written to or read from Kafka, and since this is independent of connectors it allows any connector to work with any serialization format. Examples of common formats include JSON and Avro. By default, the SimpleHeaderConverter is used to serialize header values to strings and deserialize them by inferring the schemas.")
+        .default_null()
+        .group(COMMON, 7)
+        .width(Width::Short)
+        .display_name("Header converter class")
+        .define(TRANSFORMS, ConfigType::List, Importance::Low, "Aliases for the transformations to be applied to records.")
+        .default_value("")
+        .group(TRANSFORMS_GROUP, 1)
+        .width(Width::Long)
+        .display_name("Transforms")
+        .define(PREDICATES, ConfigType::List, Importance::Low, "Aliases for the predicates used by transformations.")
+        .default_value("")
+        .group(PREDICATES_GROUP, 1)
+        .width(Width::Long)
+        .display_name("Predicates")
+        .define("errors.retry.timeout", ConfigType::Long, Importance::Medium, "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.")
+        .default_value("0")
+        .group(ERROR_GROUP, 1)
+        .width(Width::Medium)
+        .display_name("Retry Timeout for Errors")
+        .define("errors.retry.delay.max.ms", ConfigType::Long, Importance::Medium, "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues.")
+        .default_value("60000")
+        .group(ERROR_GROUP, 2)
+        .width(Width::Medium)
+        .display_name("Maximum Delay Between Retries for Errors")
+        .define(ERRORS_TOLERANCE, ConfigType::String, Importance::Medium, "Behavior for tolerating errors during connector operation. 'none' is the default value and signals that any error will result in an immediate connector task failure; 'all' changes the behavior to skip over problematic records.")
+        .default_value("none")
+        .one_of_ignore_case(&["none", "all"])
+        .group(ERROR_GROUP, 3)
+        .width(Width::Short)
+        .display_name("Error Tolerance")
+        .define(ERRORS_LOG_ENABLE, ConfigType::Boolean, Importance::Medium, "If true, write each error and the details of the failed operation and problematic record to the Connect application log. This is 'false' by default, so that only errors that are not tolerated are reported.")
+        .default_value("false")
+        .group(ERROR_GROUP, 4)
+        .width(Width::Short)
+        .display_name("Log Errors")
+        .define(ERRORS_LOG_INCLUDE_MESSAGES, ConfigType::Boolean, Importance::Medium, "Whether to include in the log the Connect record that resulted in a failure. For sink records, the topic, partition, offset, and timestamp will be logged. For source records, the key and value (and their schemas), all headers, and the timestamp, Kafka topic, Kafka partition, source partition, and source offset will be logged. This is 'false' by default, which will prevent record keys, values, and headers from being written to log files.")
+        .default_value("false")
+        .group(ERROR_GROUP, 5)
+        .width(Width::Short)
+        .display_name("Log Error Details")
+        .add()
+}
+
+/// Sink-only settings.
+pub fn sink_config_def() -> ConfigDef {
+    base_config_def()
+        .define(TOPICS, ConfigType::List, Importance::High, "List of topics to consume, separated by commas")
+        .default_value("")
+        .group(COMMON, 4)
+        .width(Width::Long)
+        .display_name("Topics")
+        .define(TOPICS_REGEX, ConfigType::String, Importance::High, "Regular expression giving topics to consume. Under the hood, the regex is compiled to a <code>java.util.regex.Pattern</code>. Only one of topics or topics.regex should be specified.")
+        .default_value("")
+        .group(COMMON, 4)
+        .width(Width::Long)
+        .display_name("Topics regex")
+        .define("errors.deadletterqueue.topic.name", ConfigType::String, Importance::Medium, "The name of the topic to be used as the dead letter queue (DLQ) for messages that result in an error when processed by this sink connector, or its transformations or converters. The topic name is blank by default, which means that no messages are to be recorded in the DLQ.")
+        .default_value("")
+        .group(ERROR_GROUP, 6)
+        .width(Width::Medium)
+        .display_name("Dead Letter Queue Topic Name")
+        .define("errors.deadletterqueue.topic.replication.factor", ConfigType::Short, Importance::Medium, "Replication factor used to create the dead letter queue topic when it doesn't already exist.")
+        .default_value("3")
+        .group(ERROR_GROUP, 7)
+        .width(Width::Medium)
+        .display_name("Dead Letter Queue Topic Replication Factor")
+        .define("errors.deadletterqueue.context.headers.enable", ConfigType::Boolean, Importance::Medium, "If true, add headers containing error context to the messages written to the dead letter queue. To avoid clashing with headers from the original record, all error context header keys, all error context header keys will start with <code>__connect.errors.</code>")
+        .default_value("false")
+        .group(ERROR_GROUP, 8)
+        .width(Width::Medium)
+        .display_name("Enable Error Context Headers")
+        .add()
+}
+
+/// The framework's settings for a connector of this kind.
+pub fn framework_config_def(kind: PluginKind) -> ConfigDef {
+    match kind {
+        PluginKind::Sink => sink_config_def(),
+        _ => base_config_def(),
+    }
+}

@@ -1,0 +1,7 @@
+//! Worker and connector configuration: properties files, config providers, and the ConfigDefs of worker and
+//! connector settings with Kafka's names and defaults.
+
+pub mod connector;
+pub mod properties;
+pub mod providers;
+pub mod worker;

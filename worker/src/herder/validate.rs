@@ -1,0 +1,153 @@
+//! Connector config validation as Kafka's `AbstractHerder.validateConnectorConfig` reports it: framework keys,
+//! the connector's own keys, unknown keys, sink topic rules and transform/predicate types.
+
+use std::collections::BTreeSet;
+
+use connect_api::config::{split_list, ConfigDef, ConfigValue};
+use connect_api::plugin::PluginKind;
+use connect_api::Config;
+
+use super::{HerderError, HerderResult};
+use crate::config::connector::{
+    framework_config_def, CONNECTOR_CLASS, PREDICATES, TOPICS, TOPICS_REGEX, TRANSFORMS,
+};
+use crate::plugins::{PluginConnector, Plugins};
+use crate::rest::entities::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo};
+
+fn add_error(values: &mut [ConfigValue], key: &str, message: &str) {
+    if let Some(v) = values.iter_mut().find(|v| v.name == key) {
+        v.errors.push(message.to_string());
+    }
+}
+
+/// Sink `topics`/`topics.regex` rules (`SinkConnectorConfig.validate`).
+fn check_sink_topics(config: &Config, values: &mut [ConfigValue]) {
+    let topics = config
+        .get(TOPICS)
+        .map(|t| split_list(t))
+        .unwrap_or_default();
+    let regex = config
+        .get(TOPICS_REGEX)
+        .map(|r| r.trim().to_string())
+        .unwrap_or_default();
+    if !topics.is_empty() && !regex.is_empty() {
+        let msg = "topics and topics.regex are mutually exclusive options, but both are set.";
+        add_error(values, TOPICS, msg);
+        add_error(values, TOPICS_REGEX, msg);
+    } else if topics.is_empty() && regex.is_empty() {
+        let msg = "Must configure one of topics or topics.regex";
+        add_error(values, TOPICS, msg);
+        add_error(values, TOPICS_REGEX, msg);
+    } else if !regex.is_empty() && regex::Regex::new(&regex).is_err() {
+        add_error(values, TOPICS_REGEX, &format!("Invalid regex: {regex}"));
+    }
+}
+
+/// `transforms.<alias>.type` and `predicates.<alias>.type` must name known plugins.
+fn check_chain(plugins: &Plugins, config: &Config, values: &mut [ConfigValue]) {
+    for (list, prefix, is_transform) in [
+        (TRANSFORMS, "transforms", true),
+        (PREDICATES, "predicates", false),
+    ] {
+        let aliases = config.get(list).map(|t| split_list(t)).unwrap_or_default();
+        let mut seen = BTreeSet::new();
+        for alias in aliases {
+            if !seen.insert(alias.clone()) {
+                add_error(values, list, &format!("Duplicate alias provided: {alias}"));
+                continue;
+            }
+            let type_key = format!("{prefix}.{alias}.type");
+            match config.get(&type_key).map(|s| s.trim()) {
+                None | Some("") => add_error(
+                    values,
+                    list,
+                    &format!(
+                        "Missing required configuration \"{type_key}\" which has no default value."
+                    ),
+                ),
+                Some(class) => {
+                    let known = if is_transform {
+                        plugins.new_transformation(class).is_some()
+                    } else {
+                        plugins.new_predicate(class).is_some()
+                    };
+                    if !known {
+                        let kind = if is_transform {
+                            "Transformation"
+                        } else {
+                            "Predicate"
+                        };
+                        add_error(values, list, &format!("Invalid value {class} for configuration {type_key}: Class {class} could not be found or is not a {kind}."));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Validates a connector config: `Err` only when it names no usable connector class.
+pub fn validate_connector_config(plugins: &Plugins, config: &Config) -> HerderResult<ConfigInfos> {
+    let Some(class) = config.get(CONNECTOR_CLASS).map(|c| c.trim().to_string()) else {
+        return Err(HerderError::BadRequest(format!(
+            "Connector config {config:?} contains no connector type"
+        )));
+    };
+    let plugin = plugins.connector(&class).ok_or_else(|| {
+        HerderError::Internal(format!(
+            "Failed to find any class that implements Connector and which name matches {class}"
+        ))
+    })?;
+    let framework = framework_config_def(plugin.info.kind);
+    let mut values = framework.validate(config);
+    if plugin.info.kind == PluginKind::Sink {
+        check_sink_topics(config, &mut values);
+    }
+    check_chain(plugins, config, &mut values);
+    let own_values = match PluginConnector::create(plugin) {
+        Ok(connector) => {
+            connect_api::Connector::validate(&connector, config, &plugin.info.config_def)
+        }
+        Err(e) => vec![ConfigValue {
+            errors: vec![e.to_string()],
+            ..ConfigValue::new(CONNECTOR_CLASS)
+        }],
+    };
+    let all_def: ConfigDef = framework.clone().merge(&plugin.info.config_def);
+    let mut configs = Vec::new();
+    for (key, value) in config {
+        if all_def.key(key).is_none() {
+            let v = ConfigValue {
+                value: Some(value.clone()),
+                ..ConfigValue::new(key.clone())
+            };
+            configs.push(ConfigInfo {
+                definition: None,
+                value: Some(v.into()),
+            });
+        }
+    }
+    for v in values.into_iter().chain(own_values) {
+        let definition = all_def.key(&v.name).map(ConfigKeyInfo::from);
+        configs.push(ConfigInfo {
+            definition,
+            value: Some(ConfigValueInfo::from(v)),
+        });
+    }
+    let error_count = configs
+        .iter()
+        .filter_map(|c| c.value.as_ref())
+        .map(|v| v.errors.len())
+        .sum();
+    let mut groups = framework.groups();
+    for g in plugin.info.config_def.groups() {
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    Ok(ConfigInfos {
+        name: class,
+        error_count,
+        groups,
+        configs,
+    })
+}

@@ -1,0 +1,10 @@
+//! connect-worker: the Kafka Connect–compatible worker runtime (Kafka's connect-runtime).
+
+pub mod config;
+pub mod herder;
+pub mod kafka;
+pub mod plugins;
+pub mod rest;
+pub mod standalone;
+pub mod storage;
+pub mod task;

@@ -1,0 +1,157 @@
+//! The plugin registry: connector plugins loaded from `plugin.path`, plus the built-in converters, transforms and
+//! predicates linked into the worker; lookup by Kafka class name or alias.
+
+mod instance;
+mod library;
+
+use std::path::{Path, PathBuf};
+
+use connect_api::converter::{Converter, HeaderConverter};
+use connect_api::plugin::PluginInfo;
+use connect_api::transform::{Predicate, Transformation};
+use tracing::{info, warn};
+
+pub use instance::{PluginConnector, PluginSinkTask, PluginSourceTask};
+pub use library::LibraryPlugin;
+
+type Builtins<T> = Vec<(PluginInfo, fn() -> Box<T>)>;
+
+/// Every plugin this worker can run.
+pub struct Plugins {
+    connectors: Vec<LibraryPlugin>,
+    converters: Builtins<dyn Converter>,
+    header_converters: Builtins<dyn HeaderConverter>,
+    transformations: Builtins<dyn Transformation>,
+    predicates: Builtins<dyn Predicate>,
+}
+
+fn is_library(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("so" | "dylib" | "dll")
+    )
+}
+
+/// Library files under one `plugin.path` entry: the file itself, or libraries in the directory and its
+/// immediate subdirectories (one directory per plugin, as Kafka lays plugins out).
+fn library_files(entry: &Path) -> Vec<PathBuf> {
+    if entry.is_file() {
+        return vec![entry.to_path_buf()];
+    }
+    let mut found = Vec::new();
+    let Ok(dir) = std::fs::read_dir(entry) else {
+        warn!(
+            "plugin.path entry {} is not readable; skipped",
+            entry.display()
+        );
+        return found;
+    };
+    let mut paths: Vec<PathBuf> = dir.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            if let Ok(sub) = std::fs::read_dir(&path) {
+                let mut inner: Vec<PathBuf> = sub
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| is_library(p))
+                    .collect();
+                inner.sort();
+                found.extend(inner);
+            }
+        } else if is_library(&path) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+impl Plugins {
+    /// Scans every `plugin.path` entry and registers the built-ins.
+    pub fn load(plugin_path: &[String]) -> Plugins {
+        let mut connectors: Vec<LibraryPlugin> = Vec::new();
+        for entry in plugin_path {
+            for file in library_files(Path::new(entry)) {
+                match library::open(&file) {
+                    Ok(Some(found)) => {
+                        for plugin in found {
+                            if !plugin.info.kind.is_connector() {
+                                warn!("{}: {} plugins are not loadable from libraries yet; {} skipped", file.display(), plugin.info.kind.name(), plugin.info.class_name);
+                            } else if connectors
+                                .iter()
+                                .any(|c| c.info.class_name == plugin.info.class_name)
+                            {
+                                warn!(
+                                    "{}: plugin {} is already loaded from another library; skipped",
+                                    file.display(),
+                                    plugin.info.class_name
+                                );
+                            } else {
+                                info!(
+                                    "Loaded {} plugin {} {} from {}",
+                                    plugin.info.kind.name(),
+                                    plugin.info.class_name,
+                                    plugin.info.version,
+                                    file.display()
+                                );
+                                connectors.push(plugin);
+                            }
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => warn!("Skipping plugin library: {e}"),
+                }
+            }
+        }
+        Plugins {
+            connectors,
+            converters: connect_converters::converter_plugins(),
+            header_converters: connect_converters::header_converter_plugins(),
+            transformations: connect_transforms::transformation_plugins(),
+            predicates: connect_transforms::predicate_plugins(),
+        }
+    }
+
+    /// A connector plugin by class name or alias.
+    pub fn connector(&self, name: &str) -> Option<&LibraryPlugin> {
+        self.connectors.iter().find(|p| p.info.matches(name))
+    }
+
+    pub fn new_converter(&self, name: &str) -> Option<Box<dyn Converter>> {
+        find(&self.converters, name)
+    }
+    pub fn new_header_converter(&self, name: &str) -> Option<Box<dyn HeaderConverter>> {
+        find(&self.header_converters, name)
+    }
+    pub fn new_transformation(&self, name: &str) -> Option<Box<dyn Transformation>> {
+        find(&self.transformations, name)
+    }
+    pub fn new_predicate(&self, name: &str) -> Option<Box<dyn Predicate>> {
+        find(&self.predicates, name)
+    }
+
+    /// Every plugin's metadata in Kafka's listing order (sinks, sources, transformations, predicates, converters,
+    /// header converters), each kind sorted by class name.
+    pub fn list(&self, connectors_only: bool) -> Vec<&PluginInfo> {
+        let mut all: Vec<&PluginInfo> = self.connectors.iter().map(|p| &p.info).collect();
+        if !connectors_only {
+            all.extend(self.transformations.iter().map(|(i, _)| i));
+            all.extend(self.predicates.iter().map(|(i, _)| i));
+            all.extend(self.converters.iter().map(|(i, _)| i));
+            all.extend(self.header_converters.iter().map(|(i, _)| i));
+        }
+        all.sort_by(|a, b| (a.kind, &a.class_name).cmp(&(b.kind, &b.class_name)));
+        all
+    }
+
+    /// Any plugin's metadata by class name or alias.
+    pub fn info(&self, name: &str) -> Option<&PluginInfo> {
+        self.list(false).into_iter().find(|i| i.matches(name))
+    }
+}
+
+fn find<T: ?Sized>(builtins: &Builtins<T>, name: &str) -> Option<Box<T>> {
+    builtins
+        .iter()
+        .find(|(info, _)| info.matches(name))
+        .map(|(_, make)| make())
+}

@@ -1,0 +1,48 @@
+//! REST errors: herder errors and bad requests as Kafka's status codes and `{"error_code","message"}` body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::entities::ErrorMessage;
+use crate::herder::HerderError;
+
+#[derive(Debug)]
+pub struct RestError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl RestError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        RestError {
+            status,
+            message: message.into(),
+        }
+    }
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<HerderError> for RestError {
+    fn from(e: HerderError) -> Self {
+        let status = match &e {
+            HerderError::NotFound(_) => StatusCode::NOT_FOUND,
+            HerderError::AlreadyExists(_) | HerderError::Conflict(_) => StatusCode::CONFLICT,
+            HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        RestError::new(status, e.to_string())
+    }
+}
+
+impl IntoResponse for RestError {
+    fn into_response(self) -> Response {
+        let body = ErrorMessage {
+            error_code: self.status.as_u16(),
+            message: self.message,
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

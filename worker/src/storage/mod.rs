@@ -1,0 +1,26 @@
+//! Where the worker keeps source offsets: the `OffsetStore` contract and its implementations.
+
+mod offsets_file;
+
+use connect_api::OffsetMap;
+use serde_json::Value as Json;
+
+pub use offsets_file::FileOffsetStore;
+
+/// Committed source offsets, per connector and source partition.
+pub trait OffsetStore: Send + Sync {
+    fn get(&self, connector: &str, partition: &OffsetMap) -> Option<OffsetMap>;
+    /// Writes offsets durably before returning; a `None` offset removes the partition.
+    fn set(
+        &self,
+        connector: &str,
+        offsets: Vec<(OffsetMap, Option<OffsetMap>)>,
+    ) -> std::io::Result<()>;
+}
+
+/// The offsets-topic key Kafka uses, `["<connector>",{partition}]`, with partition keys sorted so that equal maps
+/// give equal keys whatever their insertion order.
+pub fn offset_key(connector: &str, partition: &OffsetMap) -> String {
+    let sorted: std::collections::BTreeMap<&String, &Json> = partition.iter().collect();
+    serde_json::to_string(&(connector, sorted)).unwrap_or_default()
+}

@@ -1,0 +1,166 @@
+//! Running tasks: ids, states and the status board, the control handle a herder holds for each task thread, and
+//! what source and sink runners share.
+
+pub mod convert;
+pub mod errors;
+pub mod sink;
+pub mod source;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// `<connector>-<n>`, as Kafka's `ConnectorTaskId`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    pub connector: String,
+    pub task: u32,
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.connector, self.task)
+    }
+}
+
+/// Runtime states as Kafka's `AbstractStatus.State`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    Unassigned,
+    Running,
+    Paused,
+    Failed,
+    Restarting,
+    Stopped,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unassigned => "UNASSIGNED",
+            Self::Running => "RUNNING",
+            Self::Paused => "PAUSED",
+            Self::Failed => "FAILED",
+            Self::Restarting => "RESTARTING",
+            Self::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// One status entry: a state, and the trace when FAILED.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Status {
+    pub state: State,
+    pub trace: Option<String>,
+}
+
+/// The current status of every connector and task on this worker.
+#[derive(Default)]
+pub struct StatusBoard {
+    connectors: Mutex<BTreeMap<String, Status>>,
+    tasks: Mutex<BTreeMap<TaskId, Status>>,
+}
+
+impl StatusBoard {
+    pub fn set_connector(&self, name: &str, state: State, trace: Option<String>) {
+        self.connectors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_string(), Status { state, trace });
+    }
+    pub fn set_task(&self, id: &TaskId, state: State, trace: Option<String>) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone(), Status { state, trace });
+    }
+    pub fn connector(&self, name: &str) -> Option<Status> {
+        self.connectors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .cloned()
+    }
+    pub fn task(&self, id: &TaskId) -> Option<Status> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .cloned()
+    }
+    /// Forgets a connector and all its tasks.
+    pub fn remove_connector(&self, name: &str) {
+        self.connectors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|id, _| id.connector != name);
+    }
+    pub fn remove_task(&self, id: &TaskId) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(id);
+    }
+}
+
+const RUN: u8 = 0;
+const PAUSE: u8 = 1;
+const STOP: u8 = 2;
+
+/// What the herder asks of a running task thread.
+#[derive(Default)]
+pub struct TaskControl {
+    target: AtomicU8,
+}
+
+impl TaskControl {
+    pub fn pause(&self) {
+        let _ = self
+            .target
+            .compare_exchange(RUN, PAUSE, Ordering::SeqCst, Ordering::SeqCst);
+    }
+    pub fn resume(&self) {
+        let _ = self
+            .target
+            .compare_exchange(PAUSE, RUN, Ordering::SeqCst, Ordering::SeqCst);
+    }
+    pub fn stop(&self) {
+        self.target.store(STOP, Ordering::SeqCst);
+    }
+    pub fn is_paused(&self) -> bool {
+        self.target.load(Ordering::SeqCst) == PAUSE
+    }
+    pub fn is_stopping(&self) -> bool {
+        self.target.load(Ordering::SeqCst) == STOP
+    }
+}
+
+/// A running task thread.
+pub struct TaskHandle {
+    pub control: std::sync::Arc<TaskControl>,
+    pub thread: JoinHandle<()>,
+}
+
+impl TaskHandle {
+    /// Asks the task to stop and waits up to `timeout` for its thread; a task that does not stop in time is
+    /// abandoned (its thread ends when its plugin call returns), as Kafka does.
+    pub fn stop_and_wait(self, timeout: Duration) -> bool {
+        self.control.stop();
+        let deadline = std::time::Instant::now() + timeout;
+        while !self.thread.is_finished() {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.thread.join();
+        true
+    }
+}

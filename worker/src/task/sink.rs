@@ -1,0 +1,476 @@
+//! The sink task loop on its own thread: consume, convert, transform, `put`; every `offset.flush.interval.ms` (or
+//! on request) `preCommit` decides which offsets the consumer group commits.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use connect_api::record::TimestampType;
+use connect_api::sink::PartitionOffsets;
+use connect_api::{
+    Config, ConnectError, ConnectRecord, SinkRecord, SinkTask, SinkTaskContext, TopicPartition,
+};
+use connect_transforms::TransformChain;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::message::{BorrowedMessage, Headers, Message};
+use rdkafka::{ClientConfig, ClientContext, Offset, Timestamp, TopicPartitionList};
+use tracing::{error, info, warn};
+
+use super::convert::RecordConverters;
+use super::errors::ErrorPolicy;
+use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
+
+/// Everything a sink task thread needs.
+pub struct SinkTaskSetup {
+    pub id: TaskId,
+    pub task: Box<dyn SinkTask>,
+    pub task_config: Config,
+    pub converters: RecordConverters,
+    pub transforms: TransformChain,
+    pub consumer: ClientConfig,
+    pub topics: Vec<String>,
+    pub topics_regex: Option<String>,
+    pub status: Arc<StatusBoard>,
+    pub policy: ErrorPolicy,
+    pub flush_interval: Duration,
+    pub max_poll_records: usize,
+}
+
+enum Assignment {
+    Assigned(Vec<TopicPartition>),
+    Revoked(Vec<TopicPartition>),
+}
+
+/// Rebalance events from librdkafka, handled by the task thread after each poll.
+#[derive(Default)]
+struct Rebalances(Mutex<Vec<Assignment>>);
+
+fn partitions(tpl: &TopicPartitionList) -> Vec<TopicPartition> {
+    tpl.elements()
+        .iter()
+        .map(|e| TopicPartition::new(e.topic(), e.partition()))
+        .collect()
+}
+
+impl ClientContext for Rebalances {}
+
+impl ConsumerContext for Rebalances {
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        let event = match rebalance {
+            Rebalance::Assign(tpl) => Assignment::Assigned(partitions(tpl)),
+            Rebalance::Revoke(tpl) => Assignment::Revoked(partitions(tpl)),
+            Rebalance::Error(e) => {
+                warn!("consumer rebalance error: {e}");
+                return;
+            }
+        };
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+    }
+}
+
+/// What the plugin asks through its `SinkTaskContext`, applied by the task thread between `put` calls.
+#[derive(Default)]
+struct SinkRequests {
+    assignment: Mutex<Vec<TopicPartition>>,
+    rewinds: Mutex<Vec<(TopicPartition, i64)>>,
+    pauses: Mutex<Vec<(TopicPartition, bool)>>,
+    commit_requested: AtomicBool,
+    retry_timeout_ms: AtomicI64,
+    policy: ErrorPolicy,
+    task: String,
+}
+
+struct SinkContext(Arc<SinkRequests>);
+
+impl SinkTaskContext for SinkContext {
+    fn offset(&self, partition: &TopicPartition, offset: i64) {
+        self.0
+            .rewinds
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((partition.clone(), offset));
+    }
+    fn timeout(&self, ms: i64) {
+        self.0.retry_timeout_ms.store(ms, Ordering::Relaxed);
+    }
+    fn assignment(&self) -> Vec<TopicPartition> {
+        self.0
+            .assignment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+    fn pause(&self, partitions: &[TopicPartition]) {
+        let mut p = self.0.pauses.lock().unwrap_or_else(|p| p.into_inner());
+        p.extend(partitions.iter().map(|tp| (tp.clone(), true)));
+    }
+    fn resume(&self, partitions: &[TopicPartition]) {
+        let mut p = self.0.pauses.lock().unwrap_or_else(|p| p.into_inner());
+        p.extend(partitions.iter().map(|tp| (tp.clone(), false)));
+    }
+    fn request_commit(&self) {
+        self.0.commit_requested.store(true, Ordering::Relaxed);
+    }
+    fn has_errant_record_reporter(&self) -> bool {
+        self.0.policy.log
+    }
+    fn report(&self, record: &SinkRecord, error: &ConnectError) -> Result<(), ConnectError> {
+        let describe = || {
+            format!(
+                " for record {}-{}@{:?}",
+                record.topic,
+                record.kafka_partition.unwrap_or(-1),
+                record.kafka_offset
+            )
+        };
+        self.0.policy.handle(
+            &self.0.task,
+            super::errors::Stage::Transformation,
+            error.clone(),
+            describe,
+        )
+    }
+}
+
+pub fn spawn(setup: SinkTaskSetup) -> std::io::Result<TaskHandle> {
+    let control = Arc::new(TaskControl::default());
+    let ctl = control.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("task-{}", setup.id))
+        .spawn(move || {
+            let id = setup.id.clone();
+            let status = setup.status.clone();
+            if let Err(e) = SinkRunner::run(setup, ctl) {
+                error!("Task {id} failed: {e}");
+                status.set_task(&id, State::Failed, Some(e.trace()));
+            }
+        })?;
+    Ok(TaskHandle { control, thread })
+}
+
+struct SinkRunner {
+    setup: SinkTaskSetup,
+    consumer: BaseConsumer<Rebalances>,
+    requests: Arc<SinkRequests>,
+    /// Next offset to consume per partition, for the records delivered to `put` so far.
+    current: PartitionOffsets,
+    last_commit: Instant,
+}
+
+impl SinkRunner {
+    fn run(setup: SinkTaskSetup, control: Arc<TaskControl>) -> Result<(), ConnectError> {
+        let consumer: BaseConsumer<Rebalances> = setup
+            .consumer
+            .create_with_context(Rebalances::default())
+            .map_err(|e| ConnectError::connect(format!("Failed to create the consumer: {e}")))?;
+        let subscription: Vec<String> = match &setup.topics_regex {
+            Some(regex) => vec![format!("^{}", regex.trim_start_matches('^'))],
+            None => setup.topics.clone(),
+        };
+        let topics: Vec<&str> = subscription.iter().map(String::as_str).collect();
+        consumer.subscribe(&topics).map_err(|e| {
+            ConnectError::connect(format!("Failed to subscribe to {topics:?}: {e}"))
+        })?;
+        let requests = Arc::new(SinkRequests {
+            policy: setup.policy.clone(),
+            task: setup.id.to_string(),
+            ..Default::default()
+        });
+        let mut runner = SinkRunner {
+            setup,
+            consumer,
+            requests,
+            current: BTreeMap::new(),
+            last_commit: Instant::now(),
+        };
+        runner.setup.task.start(
+            &runner.setup.task_config,
+            Box::new(SinkContext(runner.requests.clone())),
+        )?;
+        info!(
+            "Task {} started, subscribed to {:?}",
+            runner.setup.id, subscription
+        );
+        runner
+            .setup
+            .status
+            .set_task(&runner.setup.id, State::Running, None);
+        let result = runner.poll_loop(&control);
+        if result.is_ok() {
+            runner.commit(CommitMode::Sync);
+        }
+        let assigned = runner
+            .requests
+            .assignment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let closed = runner.setup.task.close(&assigned);
+        let stopped = runner.setup.task.stop();
+        info!("Task {} stopped", runner.setup.id);
+        result.and(closed).and(stopped)
+    }
+
+    fn poll_loop(&mut self, control: &TaskControl) -> Result<(), ConnectError> {
+        let mut paused = false;
+        while !control.is_stopping() {
+            if control.is_paused() != paused {
+                paused = !paused;
+                self.set_all_paused(paused);
+                let state = if paused {
+                    State::Paused
+                } else {
+                    State::Running
+                };
+                self.setup.status.set_task(&self.setup.id, state, None);
+            }
+            let batch = self.poll_batch()?;
+            self.handle_rebalances()?;
+            if !batch.is_empty() {
+                self.put(batch, control)?;
+            }
+            self.apply_requests();
+            let requested = self
+                .requests
+                .commit_requested
+                .swap(false, Ordering::Relaxed);
+            if requested || self.last_commit.elapsed() >= self.setup.flush_interval {
+                self.commit(CommitMode::Async);
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_batch(&mut self) -> Result<Vec<SinkRecord>, ConnectError> {
+        let SinkRunner {
+            setup,
+            consumer,
+            current,
+            ..
+        } = self;
+        let mut batch = Vec::new();
+        let mut wait = Duration::from_millis(200);
+        while batch.len() < setup.max_poll_records {
+            let Some(polled) = consumer.poll(wait) else {
+                break;
+            };
+            wait = Duration::ZERO;
+            let msg =
+                polled.map_err(|e| ConnectError::connect(format!("Error while consuming: {e}")))?;
+            let tp = TopicPartition::new(msg.topic(), msg.partition());
+            current.insert(tp, msg.offset() + 1);
+            if let Some(record) = convert(setup, &msg)? {
+                batch.push(record);
+            }
+        }
+        Ok(batch)
+    }
+
+    /// Calls `put`; after a retriable error the same batch is redelivered once the task's timeout passed.
+    fn put(&mut self, batch: Vec<SinkRecord>, control: &TaskControl) -> Result<(), ConnectError> {
+        loop {
+            match self.setup.task.put(batch.clone()) {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_retriable() && !control.is_stopping() => {
+                    let wait = self
+                        .requests
+                        .retry_timeout_ms
+                        .load(Ordering::Relaxed)
+                        .max(100) as u64;
+                    warn!(
+                        "Task {} put() failed with a retriable error, retrying in {wait} ms: {e}",
+                        self.setup.id
+                    );
+                    std::thread::sleep(Duration::from_millis(wait));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn handle_rebalances(&mut self) -> Result<(), ConnectError> {
+        let events = std::mem::take(
+            &mut *self
+                .consumer
+                .context()
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        for event in events {
+            let mut assignment = self
+                .requests
+                .assignment
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            match event {
+                Assignment::Assigned(parts) => {
+                    assignment.extend(parts.iter().cloned());
+                    *self
+                        .requests
+                        .assignment
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = assignment;
+                    self.setup.task.open(&parts)?;
+                }
+                Assignment::Revoked(parts) => {
+                    assignment.retain(|tp| !parts.contains(tp));
+                    *self
+                        .requests
+                        .assignment
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = assignment;
+                    self.setup.task.close(&parts)?;
+                    self.current.retain(|tp, _| !parts.contains(tp));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_requests(&mut self) {
+        let rewinds = std::mem::take(
+            &mut *self
+                .requests
+                .rewinds
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        for (tp, offset) in rewinds {
+            match self.consumer.seek(
+                &tp.topic,
+                tp.partition,
+                Offset::Offset(offset),
+                Duration::from_secs(5),
+            ) {
+                Ok(()) => {
+                    self.current.insert(tp, offset);
+                }
+                Err(e) => warn!(
+                    "Task {} could not rewind {tp} to {offset}: {e}",
+                    self.setup.id
+                ),
+            }
+        }
+        let pauses = std::mem::take(
+            &mut *self
+                .requests
+                .pauses
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        for (tp, pause) in pauses {
+            let mut tpl = TopicPartitionList::new();
+            tpl.add_partition(&tp.topic, tp.partition);
+            let result = if pause {
+                self.consumer.pause(&tpl)
+            } else {
+                self.consumer.resume(&tpl)
+            };
+            if let Err(e) = result {
+                warn!("Task {} could not pause/resume {tp}: {e}", self.setup.id);
+            }
+        }
+    }
+
+    fn set_all_paused(&self, pause: bool) {
+        if let Ok(tpl) = self.consumer.assignment() {
+            let result = if pause {
+                self.consumer.pause(&tpl)
+            } else {
+                self.consumer.resume(&tpl)
+            };
+            if let Err(e) = result {
+                warn!(
+                    "Task {} could not pause/resume its partitions: {e}",
+                    self.setup.id
+                );
+            }
+        }
+    }
+
+    /// Commits what `preCommit` says is safe.
+    fn commit(&mut self, mode: CommitMode) {
+        self.last_commit = Instant::now();
+        if self.current.is_empty() {
+            return;
+        }
+        let safe = match self.setup.task.pre_commit(self.current.clone()) {
+            Ok(offsets) => offsets,
+            Err(e) => {
+                error!(
+                    "Task {} preCommit failed; offsets not committed this time: {e}",
+                    self.setup.id
+                );
+                return;
+            }
+        };
+        let mut tpl = TopicPartitionList::new();
+        for (tp, offset) in &safe {
+            if let Err(e) =
+                tpl.add_partition_offset(&tp.topic, tp.partition, Offset::Offset(*offset))
+            {
+                warn!("Task {} skipped committing {tp}: {e}", self.setup.id);
+            }
+        }
+        if tpl.count() > 0 {
+            if let Err(e) = self.consumer.commit(&tpl, mode) {
+                warn!("Task {} offset commit failed: {e}", self.setup.id);
+            }
+        }
+    }
+}
+
+/// One Kafka message → a transformed sink record, or None when dropped or tolerated.
+fn convert(
+    setup: &mut SinkTaskSetup,
+    msg: &BorrowedMessage<'_>,
+) -> Result<Option<SinkRecord>, ConnectError> {
+    let (timestamp, timestamp_type) = match msg.timestamp() {
+        Timestamp::CreateTime(t) => (Some(t), TimestampType::CreateTime),
+        Timestamp::LogAppendTime(t) => (Some(t), TimestampType::LogAppendTime),
+        Timestamp::NotAvailable => (None, TimestampType::NoTimestampType),
+    };
+    let mut record = ConnectRecord {
+        topic: msg.topic().to_string(),
+        kafka_partition: Some(msg.partition()),
+        kafka_offset: Some(msg.offset()),
+        timestamp,
+        timestamp_type,
+        ..Default::default()
+    };
+    let raw_headers: Vec<(&str, Option<&[u8]>)> = msg
+        .headers()
+        .map(|hs| hs.iter().map(|h| (h.key, h.value)).collect())
+        .unwrap_or_default();
+    let task = setup.id.to_string();
+    let describe = || {
+        format!(
+            " for record {}-{}@{}",
+            msg.topic(),
+            msg.partition(),
+            msg.offset()
+        )
+    };
+    if let Err((stage, e)) = setup.converters.to_connect(
+        msg.topic(),
+        msg.key(),
+        msg.payload(),
+        &raw_headers,
+        &mut record,
+    ) {
+        setup.policy.handle(&task, stage, e, describe)?;
+        return Ok(None);
+    }
+    match setup.transforms.apply(record) {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            setup
+                .policy
+                .handle(&task, super::errors::Stage::Transformation, e, describe)?;
+            Ok(None)
+        }
+    }
+}

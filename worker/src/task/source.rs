@@ -1,0 +1,383 @@
+//! The source task loop on its own thread: poll the plugin, transform, convert, produce; source offsets become
+//! committable only once every record before them was acked, and are flushed every `offset.flush.interval.ms`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use connect_api::{Config, ConnectError, ConnectRecord, OffsetMap, SourceTask, SourceTaskContext};
+use connect_transforms::TransformChain;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::{ClientConfig, ClientContext};
+use tracing::{error, info};
+
+use super::convert::RecordConverters;
+use super::errors::{ErrorPolicy, Stage};
+use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
+use crate::storage::{offset_key, OffsetStore};
+
+/// Everything a source task thread needs.
+pub struct SourceTaskSetup {
+    pub id: TaskId,
+    pub task: Box<dyn SourceTask>,
+    pub task_config: Config,
+    pub converters: RecordConverters,
+    pub transforms: TransformChain,
+    pub producer: ClientConfig,
+    pub offsets: Arc<dyn OffsetStore>,
+    pub status: Arc<StatusBoard>,
+    pub policy: ErrorPolicy,
+    pub flush_interval: Duration,
+    pub flush_timeout: Duration,
+}
+
+/// Reads committed offsets for the plugin (`SourceTaskContext.offset`).
+struct OffsetReader {
+    connector: String,
+    store: Arc<dyn OffsetStore>,
+}
+
+impl SourceTaskContext for OffsetReader {
+    fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap> {
+        self.store.get(&self.connector, partition)
+    }
+}
+
+/// Delivery reports, collected on the task thread when it polls the producer.
+#[derive(Default)]
+struct Deliveries(Mutex<Vec<(usize, Option<String>)>>);
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = usize;
+    fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
+        let failure = result.as_ref().err().map(|(e, _)| e.to_string());
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((seq, failure));
+    }
+}
+
+struct Submitted {
+    partition: OffsetMap,
+    offset: OffsetMap,
+    acked: bool,
+}
+
+/// Records in submission order; offsets are committable up to the first record not yet acked.
+#[derive(Default)]
+struct SubmittedRecords {
+    base: usize,
+    queue: VecDeque<Submitted>,
+    committable: HashMap<String, (OffsetMap, OffsetMap)>,
+}
+
+impl SubmittedRecords {
+    fn submit(&mut self, partition: OffsetMap, offset: OffsetMap) -> usize {
+        self.queue.push_back(Submitted {
+            partition,
+            offset,
+            acked: false,
+        });
+        self.base + self.queue.len() - 1
+    }
+    fn ack(&mut self, seq: usize) {
+        if let Some(entry) = seq
+            .checked_sub(self.base)
+            .and_then(|i| self.queue.get_mut(i))
+        {
+            entry.acked = true;
+        }
+        while self.queue.front().is_some_and(|e| e.acked) {
+            let done = self.queue.pop_front().expect("front exists");
+            self.base += 1;
+            if !done.partition.is_empty() || !done.offset.is_empty() {
+                self.committable.insert(
+                    offset_key("", &done.partition),
+                    (done.partition, done.offset),
+                );
+            }
+        }
+    }
+    fn take_committable(&mut self) -> Vec<(OffsetMap, Option<OffsetMap>)> {
+        self.committable
+            .drain()
+            .map(|(_, (p, o))| (p, Some(o)))
+            .collect()
+    }
+    fn restore(&mut self, offsets: Vec<(OffsetMap, Option<OffsetMap>)>) {
+        for (p, o) in offsets {
+            let key = offset_key("", &p);
+            if let Some(o) = o {
+                self.committable.entry(key).or_insert((p, o));
+            }
+        }
+    }
+    fn in_flight(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+pub fn spawn(setup: SourceTaskSetup) -> std::io::Result<TaskHandle> {
+    let control = Arc::new(TaskControl::default());
+    let ctl = control.clone();
+    let thread = std::thread::Builder::new()
+        .name(format!("task-{}", setup.id))
+        .spawn(move || {
+            let id = setup.id.clone();
+            let status = setup.status.clone();
+            let mut runner = SourceRunner::new(setup, ctl);
+            if let Err(e) = runner.run() {
+                error!("Task {id} failed: {e}");
+                status.set_task(&id, State::Failed, Some(e.trace()));
+            }
+        })?;
+    Ok(TaskHandle { control, thread })
+}
+
+struct SourceRunner {
+    setup: SourceTaskSetup,
+    control: Arc<TaskControl>,
+    submitted: SubmittedRecords,
+    last_flush: Instant,
+}
+
+impl SourceRunner {
+    fn new(setup: SourceTaskSetup, control: Arc<TaskControl>) -> Self {
+        SourceRunner {
+            setup,
+            control,
+            submitted: SubmittedRecords::default(),
+            last_flush: Instant::now(),
+        }
+    }
+
+    fn run(&mut self) -> Result<(), ConnectError> {
+        let producer: BaseProducer<Deliveries> = self
+            .setup
+            .producer
+            .create_with_context(Deliveries::default())
+            .map_err(|e| ConnectError::connect(format!("Failed to create the producer: {e}")))?;
+        let context = OffsetReader {
+            connector: self.setup.id.connector.clone(),
+            store: self.setup.offsets.clone(),
+        };
+        self.setup
+            .task
+            .start(&self.setup.task_config, Box::new(context))?;
+        info!("Task {} started", self.setup.id);
+        self.setup
+            .status
+            .set_task(&self.setup.id, State::Running, None);
+        let result = self.poll_loop(&producer);
+        let stopped = self.setup.task.stop();
+        producer.flush(self.setup.flush_timeout).ok();
+        self.drain_deliveries(&producer).ok();
+        self.commit_offsets();
+        info!(
+            "Task {} stopped ({} records still unacknowledged)",
+            self.setup.id,
+            self.submitted.in_flight()
+        );
+        result.and(stopped)
+    }
+
+    fn poll_loop(&mut self, producer: &BaseProducer<Deliveries>) -> Result<(), ConnectError> {
+        let mut paused = false;
+        while !self.control.is_stopping() {
+            if self.control.is_paused() {
+                if !paused {
+                    self.setup
+                        .status
+                        .set_task(&self.setup.id, State::Paused, None);
+                    paused = true;
+                }
+                producer.poll(Duration::from_millis(100));
+            } else {
+                if paused {
+                    self.setup
+                        .status
+                        .set_task(&self.setup.id, State::Running, None);
+                    paused = false;
+                }
+                for record in self.setup.task.poll()? {
+                    let seq = self
+                        .submitted
+                        .submit(record.source_partition, record.source_offset);
+                    self.send(producer, seq, record.record)?;
+                }
+                producer.poll(Duration::ZERO);
+            }
+            self.drain_deliveries(producer)?;
+            if self.last_flush.elapsed() >= self.setup.flush_interval {
+                self.commit_offsets();
+            }
+        }
+        Ok(())
+    }
+
+    /// Transforms, converts and produces one record; a record dropped or tolerated counts as done at once.
+    fn send(
+        &mut self,
+        producer: &BaseProducer<Deliveries>,
+        seq: usize,
+        record: ConnectRecord,
+    ) -> Result<(), ConnectError> {
+        let task = self.setup.id.to_string();
+        let mut record = match self.setup.transforms.apply(record) {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                self.submitted.ack(seq);
+                return Ok(());
+            }
+            Err(e) => {
+                self.setup
+                    .policy
+                    .handle(&task, Stage::Transformation, e, String::new)?;
+                {
+                    self.submitted.ack(seq);
+                    return Ok(());
+                }
+            }
+        };
+        let (key, value, headers) = match self.setup.converters.to_kafka(&mut record) {
+            Ok(parts) => parts,
+            Err((stage, e)) => {
+                self.setup
+                    .policy
+                    .handle(&task, stage, e, || format!(" for record {record:?}"))?;
+                {
+                    self.submitted.ack(seq);
+                    return Ok(());
+                }
+            }
+        };
+        let mut kafka_headers = OwnedHeaders::new_with_capacity(headers.len());
+        for (k, v) in &headers {
+            kafka_headers = kafka_headers.insert(Header {
+                key: k,
+                value: v.as_deref(),
+            });
+        }
+        let mut out = BaseRecord::with_opaque_to(&record.topic, seq).headers(kafka_headers);
+        if let Some(k) = &key {
+            out = out.key(k);
+        }
+        if let Some(v) = &value {
+            out = out.payload(v);
+        }
+        if let Some(p) = record.kafka_partition {
+            out = out.partition(p);
+        }
+        if let Some(ts) = record.timestamp {
+            out = out.timestamp(ts);
+        }
+        loop {
+            match producer.send(out) {
+                Ok(()) => return Ok(()),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    out = back;
+                    producer.poll(Duration::from_millis(50));
+                    self.drain_deliveries(producer)?;
+                }
+                Err((e, _)) => {
+                    self.setup.policy.handle(
+                        &task,
+                        Stage::KafkaProduce,
+                        ConnectError::connect(e.to_string()),
+                        String::new,
+                    )?;
+                    {
+                        self.submitted.ack(seq);
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn drain_deliveries(
+        &mut self,
+        producer: &BaseProducer<Deliveries>,
+    ) -> Result<(), ConnectError> {
+        let reports = std::mem::take(
+            &mut *producer
+                .context()
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        for (seq, failure) in reports {
+            if let Some(msg) = failure {
+                let e = ConnectError::connect(format!(
+                    "Unrecoverable exception from producer send callback: {msg}"
+                ));
+                self.setup.policy.handle(
+                    &self.setup.id.to_string(),
+                    Stage::KafkaProduce,
+                    e,
+                    String::new,
+                )?;
+            }
+            self.submitted.ack(seq);
+        }
+        Ok(())
+    }
+
+    /// Writes committable offsets to the store, then tells the task (`commit`). A failed write keeps the offsets
+    /// for the next attempt.
+    fn commit_offsets(&mut self) {
+        self.last_flush = Instant::now();
+        let offsets = self.submitted.take_committable();
+        if offsets.is_empty() {
+            return;
+        }
+        if let Err(e) = self
+            .setup
+            .offsets
+            .set(&self.setup.id.connector, offsets.clone())
+        {
+            error!("Task {} failed to commit offsets: {e}", self.setup.id);
+            self.submitted.restore(offsets);
+            return;
+        }
+        if let Err(e) = self.setup.task.commit() {
+            error!("Task {} commit() failed: {e}", self.setup.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: serde_json::Value) -> OffsetMap {
+        v.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn offsets_commit_only_up_to_the_first_unacked_record() {
+        let mut s = SubmittedRecords::default();
+        let p = map(json!({"filename": "f"}));
+        let a = s.submit(p.clone(), map(json!({"position": 10})));
+        let b = s.submit(p.clone(), map(json!({"position": 20})));
+        let c = s.submit(p.clone(), map(json!({"position": 30})));
+        s.ack(b);
+        s.ack(c);
+        assert!(
+            s.take_committable().is_empty(),
+            "nothing before the unacked first record"
+        );
+        s.ack(a);
+        assert_eq!(
+            s.take_committable(),
+            vec![(p, Some(map(json!({"position": 30}))))]
+        );
+        assert_eq!(s.in_flight(), 0);
+    }
+}
