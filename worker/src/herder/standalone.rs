@@ -24,6 +24,7 @@ use crate::rest::entities::{
 };
 use crate::storage::OffsetStore;
 use crate::task::convert::RecordConverters;
+use crate::task::dlq::DeadLetterQueue;
 use crate::task::errors::ErrorPolicy;
 use crate::task::{sink, source, State, StatusBoard, TaskHandle, TaskId};
 
@@ -253,6 +254,8 @@ impl StandaloneHerder {
                         policy,
                         flush_interval,
                         max_poll_records: kafka::max_poll_records(&self.worker, &connector_config),
+                        dlq: DeadLetterQueue::create(&self.worker, &connector_config, &id)?,
+                        connector_class: plugin.info.class_name.clone(),
                     })
                 }
             };

@@ -14,6 +14,8 @@ pub struct RecordConverters {
     key: Box<dyn Converter>,
     value: Box<dyn Converter>,
     header: Box<dyn HeaderConverter>,
+    /// Class names of the key, value and header converters, for error context.
+    classes: [String; 3],
 }
 
 /// The converter class and its settings for one role (`key.converter`, `value.converter`, `header.converter`).
@@ -46,24 +48,38 @@ impl RecordConverters {
         worker: &WorkerConfig,
         connector: &Config,
     ) -> ConnectResult<RecordConverters> {
-        let make = |role: &str, is_key: bool| -> ConnectResult<Box<dyn Converter>> {
+        let make = |role: &str, is_key: bool| -> ConnectResult<(Box<dyn Converter>, String)> {
             let (class, settings) = choose(role, worker, connector);
             let mut c = plugins
                 .new_converter(&class)
                 .ok_or_else(|| unknown(&class))?;
             c.configure(&settings, is_key)?;
-            Ok(c)
+            Ok((c, class))
         };
-        let (class, settings) = choose("header.converter", worker, connector);
+        let (header_class, settings) = choose("header.converter", worker, connector);
         let mut header = plugins
-            .new_header_converter(&class)
-            .ok_or_else(|| unknown(&class))?;
+            .new_header_converter(&header_class)
+            .ok_or_else(|| unknown(&header_class))?;
         header.configure(&settings)?;
+        let (key, key_class) = make("key.converter", true)?;
+        let (value, value_class) = make("value.converter", false)?;
+        let classes = [key_class, value_class, header_class];
         Ok(RecordConverters {
-            key: make("key.converter", true)?,
-            value: make("value.converter", false)?,
+            key,
+            value,
             header,
+            classes,
         })
+    }
+
+    /// The converter class that runs in `stage` (empty for other stages).
+    pub fn class_name(&self, stage: Stage) -> &str {
+        match stage {
+            Stage::KeyConverter => &self.classes[0],
+            Stage::ValueConverter => &self.classes[1],
+            Stage::HeaderConverter => &self.classes[2],
+            _ => "",
+        }
     }
 
     /// Connect record → Kafka key, value and headers. The error carries the failing stage.

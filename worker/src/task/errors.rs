@@ -1,5 +1,5 @@
-//! A connector's `errors.*` policy as the task runners apply it (tolerance and logging; the dead letter queue
-//! comes with the runtime-semantics work).
+//! A connector's `errors.*` policy as the task runners apply it: tolerance and error logging (the dead letter
+//! queue itself is `dlq.rs`).
 
 use connect_api::config::split_list;
 use connect_api::{Config, ConnectError};
@@ -13,6 +13,7 @@ pub enum Stage {
     HeaderConverter,
     Transformation,
     KafkaProduce,
+    TaskPut,
 }
 
 impl Stage {
@@ -23,6 +24,7 @@ impl Stage {
             Self::HeaderConverter => "HEADER_CONVERTER",
             Self::Transformation => "TRANSFORMATION",
             Self::KafkaProduce => "KAFKA_PRODUCE",
+            Self::TaskPut => "TASK_PUT",
         }
     }
 }

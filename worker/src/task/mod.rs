@@ -2,6 +2,7 @@
 //! what source and sink runners share.
 
 pub mod convert;
+pub mod dlq;
 pub mod errors;
 pub mod sink;
 pub mod source;

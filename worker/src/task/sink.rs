@@ -18,7 +18,8 @@ use rdkafka::{ClientConfig, ClientContext, Offset, Timestamp, TopicPartitionList
 use tracing::{error, info, warn};
 
 use super::convert::RecordConverters;
-use super::errors::ErrorPolicy;
+use super::dlq::{DeadLetterQueue, Failure, RawRecord};
+use super::errors::{ErrorPolicy, Stage};
 use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
 
 /// Everything a sink task thread needs.
@@ -35,6 +36,9 @@ pub struct SinkTaskSetup {
     pub policy: ErrorPolicy,
     pub flush_interval: Duration,
     pub max_poll_records: usize,
+    pub dlq: Option<DeadLetterQueue>,
+    /// The connector class, reported as the failing class for `put` errors.
+    pub connector_class: String,
 }
 
 enum Assignment {
@@ -79,6 +83,9 @@ struct SinkRequests {
     retry_timeout_ms: AtomicI64,
     policy: ErrorPolicy,
     task: String,
+    has_dlq: bool,
+    /// Records the task reported as bad and the policy tolerated; sent to the DLQ after `put` returns.
+    reported: Mutex<Vec<(SinkRecord, ConnectError)>>,
 }
 
 struct SinkContext(Arc<SinkRequests>);
@@ -113,7 +120,7 @@ impl SinkTaskContext for SinkContext {
         self.0.commit_requested.store(true, Ordering::Relaxed);
     }
     fn has_errant_record_reporter(&self) -> bool {
-        self.0.policy.log
+        self.0.policy.log || self.0.has_dlq
     }
     fn report(&self, record: &SinkRecord, error: &ConnectError) -> Result<(), ConnectError> {
         let describe = || {
@@ -124,12 +131,15 @@ impl SinkTaskContext for SinkContext {
                 record.kafka_offset
             )
         };
-        self.0.policy.handle(
-            &self.0.task,
-            super::errors::Stage::Transformation,
-            error.clone(),
-            describe,
-        )
+        self.0
+            .policy
+            .handle(&self.0.task, Stage::TaskPut, error.clone(), describe)?;
+        self.0
+            .reported
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((record.clone(), error.clone()));
+        Ok(())
     }
 }
 
@@ -229,6 +239,7 @@ impl SinkRunner {
             self.handle_rebalances()?;
             if !batch.is_empty() {
                 self.put(batch, control)?;
+                self.send_reported_to_dlq();
             }
             self.apply_requests();
             let requested = self
@@ -286,6 +297,56 @@ impl SinkRunner {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+
+    /// Sends the records the task reported through its errant record reporter to the DLQ, converted back to bytes
+    /// with the task's own converters (the original bytes are not kept past conversion).
+    fn send_reported_to_dlq(&mut self) {
+        let reported = std::mem::take(
+            &mut *self
+                .requests
+                .reported
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        let Some(dlq) = &self.setup.dlq else { return };
+        for (mut record, error) in reported {
+            let (topic, partition, offset, timestamp) = (
+                record.topic.clone(),
+                record.kafka_partition.unwrap_or(-1),
+                record.kafka_offset.unwrap_or(-1),
+                record.timestamp,
+            );
+            let raw = match self.setup.converters.to_kafka(&mut record) {
+                Ok((key, value, headers)) => RawRecord {
+                    topic,
+                    partition,
+                    offset,
+                    timestamp,
+                    key,
+                    value,
+                    headers,
+                },
+                Err((_, e)) => {
+                    warn!("Task {} could not convert a reported record back to bytes for the DLQ: {e}", self.setup.id);
+                    RawRecord {
+                        topic,
+                        partition,
+                        offset,
+                        timestamp,
+                        ..Default::default()
+                    }
+                }
+            };
+            dlq.send(
+                &raw,
+                &Failure {
+                    stage: Stage::TaskPut,
+                    class_name: &self.setup.connector_class,
+                    error: &error,
+                },
+            );
         }
     }
 
@@ -397,6 +458,15 @@ impl SinkRunner {
         if self.current.is_empty() {
             return;
         }
+        if let Some(dlq) = &self.setup.dlq {
+            if let Err(e) = dlq.flush(Duration::from_secs(30)) {
+                error!(
+                    "Task {}: {e}; offsets not committed this time",
+                    self.setup.id
+                );
+                return;
+            }
+        }
         let safe = match self.setup.task.pre_commit(self.current.clone()) {
             Ok(offsets) => offsets,
             Err(e) => {
@@ -445,6 +515,20 @@ fn convert(
         .headers()
         .map(|hs| hs.iter().map(|h| (h.key, h.value)).collect())
         .unwrap_or_default();
+    let converted = setup.converters.to_connect(
+        msg.topic(),
+        msg.key(),
+        msg.payload(),
+        &raw_headers,
+        &mut record,
+    );
+    let (stage, error) = match converted {
+        Ok(()) => match setup.transforms.apply(record) {
+            Ok(r) => return Ok(r),
+            Err(e) => (Stage::Transformation, e),
+        },
+        Err(failure) => failure,
+    };
     let task = setup.id.to_string();
     let describe = || {
         format!(
@@ -454,23 +538,32 @@ fn convert(
             msg.offset()
         )
     };
-    if let Err((stage, e)) = setup.converters.to_connect(
-        msg.topic(),
-        msg.key(),
-        msg.payload(),
-        &raw_headers,
-        &mut record,
-    ) {
-        setup.policy.handle(&task, stage, e, describe)?;
-        return Ok(None);
+    setup.policy.handle(&task, stage, error.clone(), describe)?;
+    if let Some(dlq) = &setup.dlq {
+        let raw = RawRecord {
+            topic: msg.topic().to_string(),
+            partition: msg.partition(),
+            offset: msg.offset(),
+            timestamp,
+            key: msg.key().map(<[u8]>::to_vec),
+            value: msg.payload().map(<[u8]>::to_vec),
+            headers: raw_headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.map(<[u8]>::to_vec)))
+                .collect(),
+        };
+        let class_name = match stage {
+            Stage::Transformation => "transformation chain",
+            other => setup.converters.class_name(other),
+        };
+        dlq.send(
+            &raw,
+            &Failure {
+                stage,
+                class_name,
+                error: &error,
+            },
+        );
     }
-    match setup.transforms.apply(record) {
-        Ok(r) => Ok(r),
-        Err(e) => {
-            setup
-                .policy
-                .handle(&task, super::errors::Stage::Transformation, e, describe)?;
-            Ok(None)
-        }
-    }
+    Ok(None)
 }
