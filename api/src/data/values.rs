@@ -733,30 +733,44 @@ pub fn java_float_to_string(v: f32) -> String {
 
 /// Lays out Rust's shortest `{:e}` digits (`d.ddde±x`) the way Java prints floating-point numbers.
 fn java_float_text(zero: bool, negative: bool, sci: &str) -> String {
-    let sign = if negative { "-" } else { "" };
+    let mut out = String::with_capacity(sci.len() + 8);
+    if negative {
+        out.push('-');
+    }
     if zero {
-        return format!("{sign}0.0");
+        out.push_str("0.0");
+        return out;
     }
     let (mantissa, exp) = sci.split_once('e').unwrap_or((sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let (lead, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if (-3..7).contains(&exp) {
         if exp < 0 {
-            let zeros = "0".repeat((-exp - 1) as usize);
-            format!("{sign}0.{zeros}{digits}")
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(lead);
+            out.push_str(frac);
         } else {
-            let int_len = exp as usize + 1;
-            if digits.len() <= int_len {
-                let pad = "0".repeat(int_len - digits.len());
-                format!("{sign}{digits}{pad}.0")
+            let int_len = exp as usize;
+            out.push_str(lead);
+            if frac.len() <= int_len {
+                out.push_str(frac);
+                out.extend(std::iter::repeat_n('0', int_len - frac.len()));
+                out.push_str(".0");
             } else {
-                format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
+                out.push_str(&frac[..int_len]);
+                out.push('.');
+                out.push_str(&frac[int_len..]);
             }
         }
     } else {
-        let rest = if digits.len() > 1 { &digits[1..] } else { "0" };
-        format!("{sign}{}.{rest}E{exp}", &digits[..1])
+        out.push_str(lead);
+        out.push('.');
+        out.push_str(if frac.is_empty() { "0" } else { frac });
+        out.push('E');
+        out.push_str(&exp.to_string());
     }
+    out
 }
 
 /// Java's `BigDecimal.toString()` of an unscaled two's-complement value and a scale (scientific notation when the

@@ -1,0 +1,162 @@
+//! Converter throughput for a 10-field struct record of about 200 bytes: JSON with schemas, JSON without, String,
+//! and raw serde_json parsing/serializing of the same JSON text as the ceiling.
+
+use std::hint::black_box;
+
+use connect_api::converter::Converter;
+use connect_api::data::{logical, schemas, SchemaBuilder, SchemaRef, Struct, Value};
+use connect_api::header::Headers;
+use connect_api::Config;
+use connect_converters::{JsonConverter, StringConverter};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+fn record() -> (SchemaRef, Value) {
+    let schema = SchemaBuilder::struct_()
+        .name("com.example.Customer")
+        .with_field("id", schemas::int64())
+        .with_field("name", schemas::string())
+        .with_field("email", schemas::string())
+        .with_field("age", schemas::int32())
+        .with_field("score", schemas::float64())
+        .with_field("active", schemas::boolean())
+        .with_field("created_at", logical::timestamp_builder().build())
+        .with_field("country", schemas::string())
+        .with_field("visits", schemas::int64())
+        .with_field("note", schemas::optional_string())
+        .build();
+    let value = Struct::new(schema.clone())
+        .and_then(|s| s.with("id", Value::Int64(1_234_567)))
+        .and_then(|s| s.with("name", "Ada Lovelace"))
+        .and_then(|s| s.with("email", "ada.lovelace@example.com"))
+        .and_then(|s| s.with("age", 36))
+        .and_then(|s| s.with("score", 98.25))
+        .and_then(|s| s.with("active", true))
+        .and_then(|s| s.with("created_at", Value::Int64(1_700_000_000_123)))
+        .and_then(|s| s.with("country", "GB"))
+        .and_then(|s| s.with("visits", Value::Int64(4242)))
+        .and_then(|s| s.with("note", "first programmer"))
+        .expect("valid record");
+    (schema, Value::Struct(value))
+}
+
+fn json_converter(schemas_enable: bool) -> JsonConverter {
+    let mut c = JsonConverter::new();
+    let mut config = Config::new();
+    config.insert("schemas.enable".into(), schemas_enable.to_string());
+    Converter::configure(&mut c, &config, false).expect("config");
+    c
+}
+
+fn bench_json(c: &mut Criterion, schemas_enable: bool) {
+    let (schema, value) = record();
+    let mut converter = json_converter(schemas_enable);
+    let mut headers = Headers::new();
+    let bytes = converter
+        .from_connect_data("t", &mut headers, Some(&schema), &value)
+        .expect("encode")
+        .expect("bytes");
+    let name = if schemas_enable {
+        "json_with_schema"
+    } else {
+        "json_schemaless"
+    };
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(format!("to_bytes ({} B)", bytes.len()), |b| {
+        b.iter(|| {
+            converter
+                .from_connect_data("t", &mut headers, Some(&schema), black_box(&value))
+                .expect("encode")
+        })
+    });
+    group.bench_function("from_bytes", |b| {
+        b.iter(|| {
+            converter
+                .to_connect_data("t", &headers, Some(black_box(&bytes)))
+                .expect("decode")
+        })
+    });
+    group.finish();
+}
+
+fn json_with_schema(c: &mut Criterion) {
+    bench_json(c, true);
+}
+
+fn json_schemaless(c: &mut Criterion) {
+    bench_json(c, false);
+}
+
+fn string(c: &mut Criterion) {
+    let (schema, value) = record();
+    let text = String::from_utf8(
+        json_converter(false)
+            .from_connect_data("t", &mut Headers::new(), Some(&schema), &value)
+            .expect("encode")
+            .expect("bytes"),
+    )
+    .expect("utf-8");
+    let value = Value::String(text.clone());
+    let bytes = text.into_bytes();
+    let mut converter = StringConverter::new();
+    let mut headers = Headers::new();
+    let mut group = c.benchmark_group("string");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(format!("to_bytes ({} B)", bytes.len()), |b| {
+        b.iter(|| {
+            converter
+                .from_connect_data(
+                    "t",
+                    &mut headers,
+                    Some(&schemas::string()),
+                    black_box(&value),
+                )
+                .expect("encode")
+        })
+    });
+    group.bench_function("from_bytes", |b| {
+        b.iter(|| {
+            converter
+                .to_connect_data("t", &headers, Some(black_box(&bytes)))
+                .expect("decode")
+        })
+    });
+    group.finish();
+}
+
+/// The ceiling: serde_json on the same texts the JSON converter produces.
+fn serde_json_ceiling(c: &mut Criterion) {
+    let (schema, value) = record();
+    let mut group = c.benchmark_group("serde_json");
+    group.throughput(Throughput::Elements(1));
+    for schemas_enable in [true, false] {
+        let bytes = json_converter(schemas_enable)
+            .from_connect_data("t", &mut Headers::new(), Some(&schema), &value)
+            .expect("encode")
+            .expect("bytes");
+        let parsed: serde_json::Value = serde_json::from_slice(&bytes).expect("valid JSON");
+        let label = if schemas_enable {
+            "envelope"
+        } else {
+            "payload"
+        };
+        group.bench_function(format!("parse {label} ({} B)", bytes.len()), |b| {
+            b.iter(|| {
+                serde_json::from_slice::<serde_json::Value>(black_box(&bytes)).expect("parse")
+            })
+        });
+        group.bench_function(format!("serialize {label}"), |b| {
+            b.iter(|| serde_json::to_vec(black_box(&parsed)).expect("serialize"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    json_with_schema,
+    json_schemaless,
+    string,
+    serde_json_ceiling
+);
+criterion_main!(benches);
