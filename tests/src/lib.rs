@@ -1,1 +1,19 @@
-//! placeholder
+//! End-to-end test harness: test broker, worker processes, a small Connect REST client, file and topic helpers.
+
+// Every helper panics with context on failure (these are test helpers), so tests read as a list of steps.
+// Run: `cargo build --release --workspace && cargo test -p connect-tests -- --nocapture`.
+
+pub mod broker;
+pub mod files;
+pub mod rest;
+pub mod util;
+pub mod worker;
+
+pub use broker::{
+    client_config, consume_all, consume_n, consume_until, count_records, create_topic,
+    ensure_broker, partition_count, produce, try_create_topic, Record,
+};
+pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
+pub use rest::{Response, Rest};
+pub use util::{free_port, tail_file, unique_name, wait_until, workspace_root};
+pub use worker::{plugin_dir, plugin_library, target_dir, worker_binary, Worker};

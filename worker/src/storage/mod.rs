@@ -1,6 +1,9 @@
 //! Where the worker keeps source offsets: the `OffsetStore` contract and its implementations.
 
+pub mod config_topic;
+pub mod kafka_log;
 mod offsets_file;
+pub mod status_topic;
 
 use connect_api::OffsetMap;
 use serde_json::Value as Json;

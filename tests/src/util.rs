@@ -1,0 +1,72 @@
+//! Small helpers shared by the harness and the tests: paths, free ports, polling, unique names, log tails.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The workspace root (the directory holding the top-level Cargo.toml).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent directory")
+        .to_path_buf()
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it; it is released before returning).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0 to find a free port");
+    listener
+        .local_addr()
+        .expect("local_addr of a bound listener")
+        .port()
+}
+
+/// Polls `condition` every 100 ms until it returns true (returns true) or `timeout` passes (returns false).
+/// The condition is always evaluated at least once, and once more at the deadline.
+pub fn wait_until(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100).min(deadline - now));
+    }
+}
+
+/// A name unique to this process, this run and this call, e.g. `src-2a1f-9c03e1-7`: usable as a topic,
+/// connector or group name, so that tests can run in parallel against the one shared broker.
+pub fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{prefix}-{:x}-{:06x}-{n}",
+        std::process::id(),
+        (nanos & 0xff_ffff) as u32
+    )
+}
+
+/// The last `lines` lines of a text file (lossy UTF-8), or a note saying why there are none.
+pub fn tail_file(path: &Path, lines: usize) -> String {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let all: Vec<&str> = text.lines().collect();
+            let start = all.len().saturating_sub(lines);
+            if all.is_empty() {
+                format!("({} is empty)", path.display())
+            } else {
+                all[start..].join("\n")
+            }
+        }
+        Err(e) => format!("(cannot read {}: {e})", path.display()),
+    }
+}

@@ -1,0 +1,218 @@
+//! A compacted internal topic used as a log (Kafka's `KafkaBasedLog`): created at startup when missing, read from
+//! the beginning to the end, and written synchronously.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::FromClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::RDKafkaErrorCode;
+use rdkafka::message::Message;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use tracing::info;
+
+/// One record read from the log.
+pub struct LogRecord<'a> {
+    pub partition: i32,
+    pub offset: i64,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+}
+
+/// How to create the topic when it is missing.
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: i32,
+    /// -1 = the broker default.
+    pub replication_factor: i32,
+    /// Extra topic configs; `cleanup.policy=compact` is always set.
+    pub configs: BTreeMap<String, String>,
+}
+
+pub struct KafkaLog {
+    topic: String,
+    producer: ThreadedProducer<DefaultProducerContext>,
+    consumer: BaseConsumer,
+    partitions: Vec<i32>,
+}
+
+fn admin_call<T>(f: impl std::future::Future<Output = T>) -> Result<T, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(rt.block_on(f))
+}
+
+/// Creates the topic if missing; an existing topic must be compacted (Kafka refuses to start otherwise).
+pub fn ensure_topic(client: &ClientConfig, spec: &TopicSpec) -> Result<(), String> {
+    let admin =
+        AdminClient::<DefaultClientContext>::from_config(client).map_err(|e| e.to_string())?;
+    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let replication = TopicReplication::Fixed(spec.replication_factor);
+    let mut new_topic =
+        NewTopic::new(&spec.name, spec.partitions, replication).set("cleanup.policy", "compact");
+    for (k, v) in &spec.configs {
+        if k != "cleanup.policy" {
+            new_topic = new_topic.set(k, v);
+        }
+    }
+    let results =
+        admin_call(admin.create_topics([&new_topic], &options))?.map_err(|e| e.to_string())?;
+    for r in results {
+        match r {
+            Ok(t) => info!("Created internal topic {t}"),
+            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                let described = admin_call(
+                    admin.describe_configs([&ResourceSpecifier::Topic(&spec.name)], &options),
+                )?;
+                let policy = described
+                    .ok()
+                    .and_then(|mut rs| rs.pop())
+                    .and_then(|r| r.ok())
+                    .and_then(|r| r.get("cleanup.policy").and_then(|e| e.value.clone()));
+                // Brokers that report no value (some test brokers list only explicit configs) are trusted.
+                if let Some(p) = policy.filter(|p| p != "compact") {
+                    return Err(format!(
+                        "Topic '{}' supplied via the internal topic configuration is required to have 'cleanup.policy=compact', but found '{p}'",
+                        spec.name
+                    ));
+                }
+            }
+            Err((t, code)) => return Err(format!("Could not create internal topic {t}: {code}")),
+        }
+    }
+    Ok(())
+}
+
+impl KafkaLog {
+    /// Opens the log over every partition of `topic`.
+    pub fn open(client: &ClientConfig, topic: &str, client_id: &str) -> Result<KafkaLog, String> {
+        let mut producer_config = client.clone();
+        producer_config
+            .set("client.id", format!("{client_id}-producer"))
+            .set("enable.idempotence", "false")
+            .set("acks", "all");
+        let producer: ThreadedProducer<DefaultProducerContext> =
+            producer_config.create().map_err(|e| e.to_string())?;
+        let mut consumer_config = client.clone();
+        consumer_config
+            .set("client.id", format!("{client_id}-consumer"))
+            .set("group.id", format!("{client_id}-unused"))
+            .set("enable.auto.commit", "false")
+            .set("enable.partition.eof", "false");
+        let consumer: BaseConsumer = consumer_config.create().map_err(|e| e.to_string())?;
+        let metadata = consumer
+            .fetch_metadata(Some(topic), Duration::from_secs(30))
+            .map_err(|e| e.to_string())?;
+        let partitions: Vec<i32> = metadata
+            .topics()
+            .iter()
+            .filter(|t| t.name() == topic)
+            .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+            .collect();
+        if partitions.is_empty() {
+            return Err(format!("internal topic {topic} has no partitions"));
+        }
+        let mut tpl = TopicPartitionList::new();
+        for p in &partitions {
+            tpl.add_partition_offset(topic, *p, Offset::Beginning)
+                .map_err(|e| e.to_string())?;
+        }
+        consumer.assign(&tpl).map_err(|e| e.to_string())?;
+        Ok(KafkaLog {
+            topic: topic.to_string(),
+            producer,
+            consumer,
+            partitions,
+        })
+    }
+
+    pub fn partition_count(&self) -> usize {
+        self.partitions.len()
+    }
+
+    /// Writes one record and waits for the broker's acknowledgement.
+    pub fn send(
+        &self,
+        key: &str,
+        value: Option<&[u8]>,
+        partition: Option<i32>,
+    ) -> Result<(), String> {
+        let mut record: BaseRecord<'_, str, [u8]> = BaseRecord::to(&self.topic).key(key);
+        if let Some(v) = value {
+            record = record.payload(v);
+        }
+        if let Some(p) = partition {
+            record = record.partition(p);
+        }
+        self.producer.send(record).map_err(|(e, _)| e.to_string())?;
+        self.producer
+            .flush(Duration::from_secs(30))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Reads everything up to the current end of every partition, handing each record to `apply`.
+    pub fn read_to_end(
+        &self,
+        timeout: Duration,
+        mut apply: impl FnMut(LogRecord<'_>),
+    ) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut ends = BTreeMap::new();
+        for p in &self.partitions {
+            let (_, high) = self
+                .consumer
+                .fetch_watermarks(&self.topic, *p, timeout)
+                .map_err(|e| e.to_string())?;
+            ends.insert(*p, high);
+        }
+        let position = |consumer: &BaseConsumer, p: i32| -> i64 {
+            consumer
+                .position()
+                .ok()
+                .and_then(|tpl| {
+                    tpl.find_partition(&self.topic, p)
+                        .and_then(|e| e.offset().to_raw())
+                })
+                .unwrap_or(0)
+        };
+        let mut done: BTreeMap<i32, bool> = ends
+            .iter()
+            .map(|(p, end)| (*p, *end <= 0 || position(&self.consumer, *p) >= *end))
+            .collect();
+        while done.values().any(|d| !d) {
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "timed out reading internal topic {} to its end",
+                    self.topic
+                ));
+            }
+            match self.consumer.poll(Duration::from_millis(100)) {
+                Some(Ok(m)) => {
+                    apply(LogRecord {
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        key: m.key(),
+                        value: m.payload(),
+                    });
+                    if m.offset() + 1 >= ends[&m.partition()] {
+                        done.insert(m.partition(), true);
+                    }
+                }
+                Some(Err(e)) => return Err(e.to_string()),
+                None => {
+                    for (p, end) in &ends {
+                        if position(&self.consumer, *p) >= *end {
+                            done.insert(*p, true);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
