@@ -1,6 +1,7 @@
 //! connect-worker: the Kafka Connect–compatible worker runtime (Kafka's connect-runtime).
 
 pub mod config;
+pub mod distributed;
 pub mod herder;
 pub mod kafka;
 pub mod plugins;
