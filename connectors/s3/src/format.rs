@@ -1,0 +1,326 @@
+//! Record encoders for the formats this connector writes: Confluent's JsonFormat (one JSON value per line, as
+//! `JsonConverter` with `schemas.enable=false` and `decimal.format=BASE64` prints it) and ByteArrayFormat (raw
+//! bytes plus a separator), and the optional gzip stream around them.
+
+use std::io::Write;
+
+use base64::Engine as _;
+use connect_api::data::{Schema, SchemaType, Value};
+use connect_api::{ConnectError, ConnectResult};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+pub const JSON_FORMAT: &str = "io.confluent.connect.s3.format.json.JsonFormat";
+pub const BYTEARRAY_FORMAT: &str = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatKind {
+    Json,
+    ByteArray,
+}
+
+impl FormatKind {
+    pub fn from_class(class: &str) -> Option<FormatKind> {
+        match class {
+            JSON_FORMAT | "JsonFormat" => Some(Self::Json),
+            BYTEARRAY_FORMAT | "ByteArrayFormat" => Some(Self::ByteArray),
+            _ => None,
+        }
+    }
+}
+
+/// Appends one record value to `out` in the given format (including the line separator / record separator).
+pub fn encode_record(
+    kind: FormatKind,
+    separator: &[u8],
+    value: &Value,
+    schema: Option<&Schema>,
+    out: &mut Vec<u8>,
+) -> ConnectResult<()> {
+    match kind {
+        FormatKind::Json => {
+            write_json(out, value, schema);
+            out.push(b'\n');
+        }
+        FormatKind::ByteArray => match value {
+            Value::Bytes(b) => {
+                out.extend_from_slice(b);
+                out.extend_from_slice(separator);
+            }
+            other => {
+                return Err(ConnectError::data(format!(
+                    "ByteArrayFormat needs BYTES values (use value.converter=org.apache.kafka.connect.converters.ByteArrayConverter), got {}",
+                    other.type_name()
+                )))
+            }
+        },
+    }
+    Ok(())
+}
+
+/// Writes `value` as `JsonConverter.convertToJson` does without schemas in the envelope.
+pub fn write_json(out: &mut Vec<u8>, value: &Value, schema: Option<&Schema>) {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int8(v) => push(out, v),
+        Value::Int16(v) => push(out, v),
+        Value::Int32(v) => push(out, v),
+        Value::Int64(v) => push(out, v),
+        Value::Float32(v) => out.extend_from_slice(java_double(f64::from(*v), true).as_bytes()),
+        Value::Float64(v) => out.extend_from_slice(java_double(*v, false).as_bytes()),
+        Value::String(s) => write_str(out, s),
+        Value::Bytes(b) => {
+            // Decimal (`decimal.format=BASE64`, the default) and plain bytes are both base64 of the bytes.
+            out.push(b'"');
+            out.extend_from_slice(
+                base64::engine::general_purpose::STANDARD
+                    .encode(b)
+                    .as_bytes(),
+            );
+            out.push(b'"');
+        }
+        Value::Array(items) => {
+            let item_schema = schema.and_then(|s| s.value_schema.as_deref());
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(out, item, item_schema);
+            }
+            out.push(b']');
+        }
+        Value::Map(entries) => {
+            let key_schema = schema.and_then(|s| s.key_schema.as_deref());
+            let value_schema = schema.and_then(|s| s.value_schema.as_deref());
+            let object = match key_schema {
+                Some(ks) => ks.schema_type == SchemaType::String,
+                None => entries.iter().all(|(k, _)| matches!(k, Value::String(_))),
+            };
+            if object {
+                out.push(b'{');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_str(out, k.as_str().unwrap_or_default());
+                    out.push(b':');
+                    write_json(out, v, value_schema);
+                }
+                out.push(b'}');
+            } else {
+                out.push(b'[');
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.push(b'[');
+                    write_json(out, k, key_schema);
+                    out.push(b',');
+                    write_json(out, v, value_schema);
+                    out.push(b']');
+                }
+                out.push(b']');
+            }
+        }
+        Value::Struct(s) => {
+            out.push(b'{');
+            for (i, (field, v)) in s.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_str(out, &field.name);
+                out.push(b':');
+                write_json(out, v, Some(&field.schema));
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+fn push(out: &mut Vec<u8>, v: impl std::fmt::Display) {
+    let _ = write!(out, "{v}");
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json escapes exactly what Jackson escapes by default (quote, backslash, control characters).
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Jackson prints doubles with Java's `Double.toString` (and floats widened, as `JsonNodeFactory` does):
+/// plain for 1e-3 <= |v| < 1e7, otherwise `d.dddE±n`; NaN and infinities as the strings Java produces.
+fn java_double(v: f64, from_float: bool) -> String {
+    if v.is_nan() {
+        return "\"NaN\"".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            "\"Infinity\""
+        } else {
+            "\"-Infinity\""
+        }
+        .into();
+    }
+    if v == 0.0 {
+        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
+    }
+    let (plain, sci) = if from_float {
+        let f = v as f32;
+        (f.to_string(), format!("{f:e}"))
+    } else {
+        (v.to_string(), format!("{v:e}"))
+    };
+    if (1e-3..1e7).contains(&v.abs()) {
+        return if plain.contains('.') {
+            plain
+        } else {
+            plain + ".0"
+        };
+    }
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let dot = if mantissa.contains('.') { "" } else { ".0" };
+    format!("{mantissa}{dot}E{exponent}")
+}
+
+/// The byte stream of one object: plain or gzip, drained in parts as it grows.
+pub enum ObjectStream {
+    Plain(Vec<u8>),
+    Gzip(GzEncoder<Vec<u8>>),
+}
+
+impl ObjectStream {
+    pub fn new(gzip: Option<u32>) -> ObjectStream {
+        match gzip {
+            Some(level) => ObjectStream::Gzip(GzEncoder::new(Vec::new(), Compression::new(level))),
+            None => ObjectStream::Plain(Vec::new()),
+        }
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) {
+        match self {
+            ObjectStream::Plain(buf) => buf.extend_from_slice(bytes),
+            // Writing into a Vec cannot fail.
+            ObjectStream::Gzip(enc) => {
+                let _ = enc.write_all(bytes);
+            }
+        }
+    }
+
+    /// Bytes ready to upload (compressed output so far).
+    pub fn ready_len(&self) -> usize {
+        match self {
+            ObjectStream::Plain(buf) => buf.len(),
+            ObjectStream::Gzip(enc) => enc.get_ref().len(),
+        }
+    }
+
+    /// Takes exactly `n` ready bytes from the front (n <= ready_len).
+    pub fn take_part(&mut self, n: usize) -> Vec<u8> {
+        let buf = match self {
+            ObjectStream::Plain(buf) => buf,
+            ObjectStream::Gzip(enc) => enc.get_mut(),
+        };
+        let rest = buf.split_off(n);
+        std::mem::replace(buf, rest)
+    }
+
+    /// Ends the stream and returns every remaining byte.
+    pub fn finish(self) -> Vec<u8> {
+        match self {
+            ObjectStream::Plain(buf) => buf,
+            ObjectStream::Gzip(enc) => enc.finish().unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use connect_api::data::{schemas, SchemaBuilder, Struct};
+
+    use super::*;
+
+    fn json(value: &Value, schema: Option<&Schema>) -> String {
+        let mut out = Vec::new();
+        encode_record(FormatKind::Json, b"\n", value, schema, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_lines_as_json_converter() {
+        let schema = SchemaBuilder::struct_()
+            .with_field("id", schemas::int32())
+            .with_field("name", schemas::optional_string())
+            .with_field("score", schemas::float64())
+            .build();
+        let s = Struct::new(schema.clone())
+            .unwrap()
+            .with("id", 7)
+            .unwrap()
+            .with("score", 1e20)
+            .unwrap();
+        assert_eq!(
+            json(&Value::Struct(s), Some(&schema)),
+            "{\"id\":7,\"name\":null,\"score\":1.0E20}\n"
+        );
+        let map = Value::Map(vec![
+            (
+                "a".into(),
+                Value::Array(vec![Value::Int64(1), Value::Boolean(false)]),
+            ),
+            ("b\"q".into(), Value::Float64(2.5)),
+        ]);
+        assert_eq!(json(&map, None), "{\"a\":[1,false],\"b\\\"q\":2.5}\n");
+        let int_keys = Value::Map(vec![(Value::Int32(1), "x".into())]);
+        assert_eq!(json(&int_keys, None), "[[1,\"x\"]]\n");
+        assert_eq!(
+            json(&Value::from("line\nbreak"), None),
+            "\"line\\nbreak\"\n"
+        );
+        assert_eq!(json(&Value::from(vec![1u8, 2, 3]), None), "\"AQID\"\n");
+        assert_eq!(json(&Value::Float32(0.1), None), "0.1\n");
+    }
+
+    #[test]
+    fn bytearray_and_gzip() {
+        let mut out = Vec::new();
+        encode_record(
+            FormatKind::ByteArray,
+            b"|",
+            &Value::from(b"ab".to_vec()),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, b"ab|");
+        assert!(encode_record(
+            FormatKind::ByteArray,
+            b"\n",
+            &Value::from("s"),
+            None,
+            &mut out
+        )
+        .is_err());
+
+        let mut s = ObjectStream::new(Some(6));
+        for _ in 0..1000 {
+            s.write(b"hello world\n");
+        }
+        let mut all = Vec::new();
+        let n = s.ready_len();
+        all.extend(s.take_part(n));
+        all.extend(s.finish());
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&all[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "hello world\n".repeat(1000));
+
+        let mut p = ObjectStream::new(None);
+        p.write(b"0123456789");
+        assert_eq!(p.take_part(4), b"0123");
+        assert_eq!(p.finish(), b"456789");
+    }
+}

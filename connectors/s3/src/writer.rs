@@ -1,0 +1,603 @@
+//! One Kafka partition's writer (Confluent's `TopicPartitionWriter`): routes records to one open file per encoded
+//! partition, streams each file to S3 as multipart parts of `s3.part.size`, and commits all open files together on
+//! `flush.size`, `rotate.interval.ms` or `rotate.schedule.interval.ms`. A file is named after the offset of its first
+//! record, so a replay from the last committed offset rewrites the same keys with the same bytes; the offset
+//! released to the consumer group only advances once every file holding earlier records is durably in S3.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use connect_api::{ConnectResult, SinkRecord, TopicPartition};
+
+use crate::config::S3SinkConfig;
+use crate::format::{encode_record, ObjectStream};
+use crate::partitioner::{object_key, TimestampExtractor};
+use crate::storage::Storage;
+
+/// The S3 calls a writer makes (a trait so that rotation logic is testable without a server).
+pub trait ObjectStore {
+    fn put_object(&self, key: &str, body: Vec<u8>) -> ConnectResult<()>;
+    fn create_multipart(&self, key: &str) -> ConnectResult<String>;
+    fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        body: Bytes,
+    ) -> ConnectResult<String>;
+    fn complete_multipart(&self, key: &str, upload_id: &str, etags: &[String])
+        -> ConnectResult<()>;
+    fn abort_multipart(&self, key: &str, upload_id: &str);
+}
+
+impl ObjectStore for Storage {
+    fn put_object(&self, key: &str, body: Vec<u8>) -> ConnectResult<()> {
+        Storage::put_object(self, key, body)
+    }
+    fn create_multipart(&self, key: &str) -> ConnectResult<String> {
+        Storage::create_multipart(self, key)
+    }
+    fn upload_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        number: i32,
+        body: Bytes,
+    ) -> ConnectResult<String> {
+        Storage::upload_part(self, key, upload_id, number, body)
+    }
+    fn complete_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        etags: &[String],
+    ) -> ConnectResult<()> {
+        Storage::complete_multipart(self, key, upload_id, etags)
+    }
+    fn abort_multipart(&self, key: &str, upload_id: &str) {
+        Storage::abort_multipart(self, key, upload_id)
+    }
+}
+
+/// One object being written. Bytes leave memory only once S3 acknowledged them, so a failed call can be retried.
+struct FileWriter {
+    key: String,
+    stream: Option<ObjectStream>,
+    /// A part taken from the stream but not yet acknowledged.
+    pending_part: Option<Bytes>,
+    /// The end of the stream once finished, until uploaded.
+    tail: Option<Bytes>,
+    upload_id: Option<String>,
+    etags: Vec<String>,
+}
+
+impl FileWriter {
+    fn new(key: String, gzip: Option<u32>) -> FileWriter {
+        FileWriter {
+            key,
+            stream: Some(ObjectStream::new(gzip)),
+            pending_part: None,
+            tail: None,
+            upload_id: None,
+            etags: Vec::new(),
+        }
+    }
+
+    fn upload_id(&mut self, store: &dyn ObjectStore) -> ConnectResult<String> {
+        if let Some(id) = &self.upload_id {
+            return Ok(id.clone());
+        }
+        let id = store.create_multipart(&self.key)?;
+        self.upload_id = Some(id.clone());
+        Ok(id)
+    }
+
+    fn send_pending(&mut self, store: &dyn ObjectStore) -> ConnectResult<()> {
+        if let Some(part) = self.pending_part.clone() {
+            let id = self.upload_id(store)?;
+            let etag = store.upload_part(&self.key, &id, self.etags.len() as i32 + 1, part)?;
+            self.etags.push(etag);
+            self.pending_part = None;
+        }
+        Ok(())
+    }
+
+    /// Uploads full parts while the stream holds at least `part_size` bytes.
+    fn upload_ready_parts(
+        &mut self,
+        store: &dyn ObjectStore,
+        part_size: usize,
+    ) -> ConnectResult<()> {
+        self.send_pending(store)?;
+        while let Some(stream) = self.stream.as_mut().filter(|s| s.ready_len() >= part_size) {
+            self.pending_part = Some(Bytes::from(stream.take_part(part_size)));
+            self.send_pending(store)?;
+        }
+        Ok(())
+    }
+
+    /// Makes the object visible: a single PUT if no part was sent, else the last part and CompleteMultipartUpload.
+    fn commit(&mut self, store: &dyn ObjectStore) -> ConnectResult<()> {
+        self.send_pending(store)?;
+        if let Some(stream) = self.stream.take() {
+            self.tail = Some(Bytes::from(stream.finish()));
+        }
+        match self.upload_id.clone() {
+            None => {
+                let tail = self.tail.clone().unwrap_or_default();
+                store.put_object(&self.key, tail.to_vec())?;
+            }
+            Some(id) => {
+                if let Some(tail) = self.tail.clone().filter(|t| !t.is_empty()) {
+                    let etag =
+                        store.upload_part(&self.key, &id, self.etags.len() as i32 + 1, tail)?;
+                    self.etags.push(etag);
+                }
+                self.tail = None;
+                store.complete_multipart(&self.key, &id, &self.etags)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn abort(&mut self, store: &dyn ObjectStore) {
+        if let Some(id) = self.upload_id.take() {
+            store.abort_multipart(&self.key, &id);
+        }
+    }
+}
+
+/// The writer of one Kafka partition.
+pub struct PartitionWriter {
+    tp: TopicPartition,
+    /// The next offset this writer accepts; earlier ones are redeliveries of records it already holds.
+    expected: Option<i64>,
+    /// The offset the consumer group may commit: everything before it is in S3 (or was skipped).
+    committed: Option<i64>,
+    files: BTreeMap<String, FileWriter>,
+    /// Records in the open file set (Confluent's `recordCount`).
+    record_count: u64,
+    base_timestamp: Option<i64>,
+    current_encoded: Option<String>,
+    next_scheduled_rotation: Option<i64>,
+    scratch: Vec<u8>,
+}
+
+impl PartitionWriter {
+    pub fn new(tp: TopicPartition) -> PartitionWriter {
+        PartitionWriter {
+            tp,
+            expected: None,
+            committed: None,
+            files: BTreeMap::new(),
+            record_count: 0,
+            base_timestamp: None,
+            current_encoded: None,
+            next_scheduled_rotation: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// True for a record this writer already took (a batch redelivered after a retriable error).
+    pub fn already_seen(&self, offset: i64) -> bool {
+        self.expected.is_some_and(|e| offset < e)
+    }
+
+    /// Marks `offset` as handled without writing it (ignored null, record sent to the DLQ).
+    pub fn advance(&mut self, offset: i64) {
+        self.expected = Some(offset + 1);
+        if self.files.is_empty() {
+            self.committed = self.expected;
+        }
+    }
+
+    /// Number of records in the open files.
+    pub fn buffered(&self) -> u64 {
+        self.record_count
+    }
+
+    /// The offset to commit for this partition, if any record was handled since it was opened.
+    pub fn committable(&self) -> Option<i64> {
+        self.committed
+    }
+
+    /// Finishes work a failed call left behind: a due size rotation and full parts.
+    pub fn settle(&mut self, store: &dyn ObjectStore, config: &S3SinkConfig) -> ConnectResult<()> {
+        if self.record_count >= config.flush_size {
+            return self.commit_files(store);
+        }
+        for file in self.files.values_mut() {
+            file.upload_ready_parts(store, config.part_size)?;
+        }
+        Ok(())
+    }
+
+    /// Writes one record (not `already_seen`, value not null). A data error leaves the writer untouched.
+    pub fn write(
+        &mut self,
+        store: &dyn ObjectStore,
+        config: &S3SinkConfig,
+        record: &SinkRecord,
+        now_ms: i64,
+    ) -> ConnectResult<()> {
+        self.settle(store, config)?;
+        let offset = record.kafka_offset.unwrap_or(0);
+        let encoded = config
+            .partitioner
+            .encode(record, now_ms, &config.directory_delim)?;
+        self.scratch.clear();
+        encode_record(
+            config.format,
+            &config.bytearray_separator,
+            &record.value,
+            record.value_schema.as_deref(),
+            &mut self.scratch,
+        )?;
+        let timestamp = self.rotation_timestamp(config, record, now_ms)?;
+        if self.rotate_on_time(config, &encoded, timestamp, now_ms) {
+            self.commit_files(store)?;
+        }
+
+        if self.record_count == 0 {
+            self.base_timestamp = timestamp;
+            if config.rotate_schedule_interval_ms > 0 {
+                let tz = config.timezone.map_or(0, |t| t.offset_ms);
+                let interval = config.rotate_schedule_interval_ms;
+                self.next_scheduled_rotation = Some(((now_ms + tz) / interval + 1) * interval - tz);
+            }
+        }
+        let extension = config.extension();
+        let file = self.files.entry(encoded.clone()).or_insert_with(|| {
+            let key = object_key(
+                &config.topics_dir,
+                &config.directory_delim,
+                &config.file_delim,
+                config.zero_pad_width,
+                &record.topic,
+                &encoded,
+                record.kafka_partition.unwrap_or(0),
+                offset,
+                &extension,
+            );
+            FileWriter::new(key, config.gzip)
+        });
+        if let Some(stream) = file.stream.as_mut() {
+            stream.write(&self.scratch);
+        }
+        self.record_count += 1;
+        self.current_encoded = Some(encoded);
+        self.expected = Some(offset + 1);
+        self.settle(store, config)
+    }
+
+    /// The timestamp `rotate.interval.ms` measures: the partitioner's extractor. As in Confluent, partitioners
+    /// without one (Default, Field) have no periodic rotation.
+    fn rotation_timestamp(
+        &self,
+        config: &S3SinkConfig,
+        record: &SinkRecord,
+        now_ms: i64,
+    ) -> ConnectResult<Option<i64>> {
+        match config.partitioner.extractor() {
+            Some(extractor) if config.rotate_interval_ms > 0 => {
+                extractor.extract(record, now_ms).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Confluent's `rotateOnTime`: interval elapsed since the file set's first record, encoded partition changed
+    /// (with `rotate.interval.ms`), or the wall-clock schedule is due.
+    fn rotate_on_time(
+        &self,
+        config: &S3SinkConfig,
+        encoded: &str,
+        timestamp: Option<i64>,
+        now_ms: i64,
+    ) -> bool {
+        if self.record_count == 0 {
+            return false;
+        }
+        let periodic = config.rotate_interval_ms > 0
+            && match (timestamp, self.base_timestamp) {
+                (Some(ts), Some(base)) => {
+                    ts - base >= config.rotate_interval_ms
+                        || self.current_encoded.as_deref() != Some(encoded)
+                }
+                _ => false,
+            };
+        let scheduled = config.rotate_schedule_interval_ms > 0
+            && self.next_scheduled_rotation.is_some_and(|t| now_ms >= t);
+        periodic || scheduled
+    }
+
+    /// Time-driven rotation while no record arrives (called on every offset commit).
+    pub fn rotate_if_due(
+        &mut self,
+        store: &dyn ObjectStore,
+        config: &S3SinkConfig,
+        now_ms: i64,
+    ) -> ConnectResult<()> {
+        if self.record_count == 0 {
+            return Ok(());
+        }
+        let scheduled = config.rotate_schedule_interval_ms > 0
+            && self.next_scheduled_rotation.is_some_and(|t| now_ms >= t);
+        let wallclock = config.rotate_interval_ms > 0
+            && config.partitioner.extractor() == Some(&TimestampExtractor::Wallclock)
+            && self
+                .base_timestamp
+                .is_some_and(|b| now_ms - b >= config.rotate_interval_ms);
+        if scheduled || wallclock || self.record_count >= config.flush_size {
+            self.commit_files(store)?;
+        }
+        Ok(())
+    }
+
+    /// Commits every open file; only when all are in S3 does the committable offset advance.
+    fn commit_files(&mut self, store: &dyn ObjectStore) -> ConnectResult<()> {
+        while let Some(mut entry) = self.files.first_entry() {
+            entry.get_mut().commit(store)?;
+            entry.remove();
+        }
+        self.record_count = 0;
+        self.base_timestamp = None;
+        self.current_encoded = None;
+        self.next_scheduled_rotation = None;
+        self.committed = self.expected;
+        Ok(())
+    }
+
+    /// Drops open files (aborting their multipart uploads); their records will be consumed again.
+    pub fn abort(&mut self, store: &dyn ObjectStore) {
+        for file in self.files.values_mut() {
+            file.abort(store);
+        }
+        self.files.clear();
+        self.record_count = 0;
+    }
+
+    pub fn topic_partition(&self) -> &TopicPartition {
+        &self.tp
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use connect_api::data::Value;
+    use connect_api::{Config, ConnectError};
+
+    use super::*;
+
+    /// An in-memory bucket that can be told to fail the next calls.
+    #[derive(Default)]
+    pub struct MemStore {
+        pub objects: RefCell<BTreeMap<String, Vec<u8>>>,
+        uploads: RefCell<BTreeMap<String, Vec<(i32, Bytes)>>>,
+        pub fail_next: RefCell<u32>,
+        pub calls: RefCell<Vec<String>>,
+    }
+
+    impl MemStore {
+        fn check(&self, call: &str) -> ConnectResult<()> {
+            self.calls.borrow_mut().push(call.to_string());
+            let mut f = self.fail_next.borrow_mut();
+            if *f > 0 {
+                *f -= 1;
+                return Err(ConnectError::retriable("injected failure"));
+            }
+            Ok(())
+        }
+        pub fn text(&self, key: &str) -> String {
+            String::from_utf8(self.objects.borrow()[key].clone()).unwrap()
+        }
+        pub fn keys(&self) -> Vec<String> {
+            self.objects.borrow().keys().cloned().collect()
+        }
+    }
+
+    impl ObjectStore for MemStore {
+        fn put_object(&self, key: &str, body: Vec<u8>) -> ConnectResult<()> {
+            self.check("put")?;
+            self.objects.borrow_mut().insert(key.to_string(), body);
+            Ok(())
+        }
+        fn create_multipart(&self, key: &str) -> ConnectResult<String> {
+            self.check("create")?;
+            self.uploads
+                .borrow_mut()
+                .insert(key.to_string(), Vec::new());
+            Ok(key.to_string())
+        }
+        fn upload_part(&self, _key: &str, id: &str, n: i32, body: Bytes) -> ConnectResult<String> {
+            self.check("part")?;
+            self.uploads
+                .borrow_mut()
+                .get_mut(id)
+                .unwrap()
+                .push((n, body));
+            Ok(format!("etag{n}"))
+        }
+        fn complete_multipart(&self, key: &str, id: &str, etags: &[String]) -> ConnectResult<()> {
+            self.check("complete")?;
+            let parts = self.uploads.borrow_mut().remove(id).unwrap();
+            assert_eq!(parts.len(), etags.len());
+            let body = parts.iter().flat_map(|(_, b)| b.to_vec()).collect();
+            self.objects.borrow_mut().insert(key.to_string(), body);
+            Ok(())
+        }
+        fn abort_multipart(&self, _key: &str, id: &str) {
+            self.calls.borrow_mut().push("abort".into());
+            self.uploads.borrow_mut().remove(id);
+        }
+    }
+
+    pub fn config(pairs: &[(&str, &str)]) -> S3SinkConfig {
+        let mut props: Config = [
+            ("s3.bucket.name", "b"),
+            ("flush.size", "3"),
+            (
+                "format.class",
+                "io.confluent.connect.s3.format.json.JsonFormat",
+            ),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in pairs {
+            props.insert(k.to_string(), v.to_string());
+        }
+        S3SinkConfig::parse(&props).unwrap()
+    }
+
+    pub fn rec(offset: i64, value: Value, ts: i64) -> SinkRecord {
+        let mut r = SinkRecord::new("t", None, value).with_timestamp(Some(ts));
+        r.kafka_partition = Some(0);
+        r.kafka_offset = Some(offset);
+        r
+    }
+
+    fn write_all(w: &mut PartitionWriter, s: &MemStore, c: &S3SinkConfig, recs: &[SinkRecord]) {
+        for r in recs {
+            if !w.already_seen(r.kafka_offset.unwrap()) {
+                w.write(s, c, r, 0).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn rotates_on_flush_size_and_names_files_by_first_offset() {
+        let store = MemStore::default();
+        let c = config(&[]);
+        let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
+        let recs: Vec<_> = (0..7).map(|i| rec(i, Value::Int64(i), 0)).collect();
+        write_all(&mut w, &store, &c, &recs);
+        assert_eq!(
+            store.keys(),
+            [
+                "topics/t/partition=0/t+0+0000000000.json",
+                "topics/t/partition=0/t+0+0000000003.json"
+            ]
+        );
+        assert_eq!(
+            store.text("topics/t/partition=0/t+0+0000000003.json"),
+            "3\n4\n5\n"
+        );
+        assert_eq!(w.committable(), Some(6));
+        assert_eq!(w.buffered(), 1);
+        // A redelivered batch is skipped.
+        write_all(&mut w, &store, &c, &recs);
+        assert_eq!(w.buffered(), 1);
+    }
+
+    #[test]
+    fn failed_commit_is_retried_without_losing_or_duplicating() {
+        let store = MemStore::default();
+        let c = config(&[]);
+        let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
+        w.write(&store, &c, &rec(10, "a".into(), 0), 0).unwrap();
+        w.write(&store, &c, &rec(11, "b".into(), 0), 0).unwrap();
+        *store.fail_next.borrow_mut() = 1;
+        assert!(w
+            .write(&store, &c, &rec(12, "c".into(), 0), 0)
+            .unwrap_err()
+            .is_retriable());
+        assert_eq!(w.committable(), None);
+        // The batch comes again: 10..12 are skipped, the pending commit goes through before 13.
+        assert!(w.already_seen(12));
+        w.write(&store, &c, &rec(13, "d".into(), 0), 0).unwrap();
+        assert_eq!(
+            store.text("topics/t/partition=0/t+0+0000000010.json"),
+            "\"a\"\n\"b\"\n\"c\"\n"
+        );
+        assert_eq!(w.committable(), Some(13));
+    }
+
+    #[test]
+    fn multipart_parts_of_part_size() {
+        let store = MemStore::default();
+        let mut c = config(&[("flush.size", "1000")]);
+        c.part_size = 10;
+        let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
+        for i in 0..1000 {
+            w.write(&store, &c, &rec(i, "abcd".into(), 0), 0).unwrap();
+        }
+        let calls = store.calls.borrow();
+        assert_eq!(calls.iter().filter(|c| *c == "create").count(), 1);
+        assert_eq!(calls.iter().filter(|c| *c == "part").count(), 700);
+        drop(calls);
+        assert_eq!(
+            store.text("topics/t/partition=0/t+0+0000000000.json"),
+            "\"abcd\"\n".repeat(1000)
+        );
+    }
+
+    #[test]
+    fn rotates_on_record_time_and_partition_change() {
+        let store = MemStore::default();
+        let c = config(&[
+            ("flush.size", "100"),
+            ("rotate.interval.ms", "1000"),
+            (
+                "partitioner.class",
+                "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
+            ),
+            ("partition.duration.ms", "1001"),
+            ("path.format", "'t'=SSS"),
+            ("locale", "en-US"),
+            ("timezone", "UTC"),
+            ("timestamp.extractor", "Record"),
+        ]);
+        let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
+        for (o, ts) in [(0, 0), (1, 999), (2, 1000), (3, 1001), (4, 1002)] {
+            w.write(&store, &c, &rec(o, Value::Int64(o), ts), 0)
+                .unwrap();
+        }
+        // 2 rotates by time (1000 - 0 >= 1000), 3 by partition change (bucket 1001 -> 't'=001).
+        assert_eq!(
+            store.keys(),
+            [
+                "topics/t/t=000/t+0+0000000000.json",
+                "topics/t/t=000/t+0+0000000002.json"
+            ]
+        );
+        assert_eq!(w.committable(), Some(3));
+        assert_eq!(w.buffered(), 2);
+
+        // Default partitioner: rotate.interval.ms has no effect (no extractor), as in Confluent.
+        let c = config(&[("flush.size", "100"), ("rotate.interval.ms", "1")]);
+        let mut w = PartitionWriter::new(TopicPartition::new("t", 1));
+        for o in 0..5 {
+            w.write(&store, &c, &rec(o, Value::Int64(o), o * 1000), 0)
+                .unwrap();
+        }
+        assert_eq!(w.buffered(), 5);
+    }
+
+    #[test]
+    fn scheduled_rotation_on_commit_and_abort() {
+        let store = MemStore::default();
+        let c = config(&[
+            ("flush.size", "100"),
+            ("rotate.schedule.interval.ms", "60000"),
+            ("timezone", "UTC"),
+        ]);
+        let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
+        w.write(&store, &c, &rec(5, "x".into(), 0), 1_000).unwrap();
+        w.rotate_if_due(&store, &c, 59_999).unwrap();
+        assert_eq!(w.committable(), None);
+        w.rotate_if_due(&store, &c, 60_000).unwrap();
+        assert_eq!(store.keys(), ["topics/t/partition=0/t+0+0000000005.json"]);
+        assert_eq!(w.committable(), Some(6));
+
+        let mut c2 = config(&[("flush.size", "100")]);
+        c2.part_size = 1;
+        w.write(&store, &c2, &rec(6, "y".into(), 0), 0).unwrap();
+        w.abort(&store);
+        assert!(store.calls.borrow().contains(&"abort".to_string()));
+        assert_eq!(w.buffered(), 0);
+    }
+}
