@@ -1,6 +1,7 @@
 /* counter_source.c: a source connector written in C against connect_plugin.h; emits `count` string records
  * "c-record-<n>" to `topic`, stores its position as the source offset {"n": <next>} and resumes from it.
- * Compile with -DPLUGIN_ABI_VERSION=<n> to build a library that claims another ABI version. */
+ * Compile with -DPLUGIN_ABI_VERSION=<n> to build a library that claims another ABI version, and with
+ * -DPLUGIN_CLASS_NAME='"..."' to give it another class name. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,9 @@
 
 #ifndef PLUGIN_ABI_VERSION
 #define PLUGIN_ABI_VERSION CONNECT_ABI_VERSION
+#endif
+#ifndef PLUGIN_CLASS_NAME
+#define PLUGIN_CLASS_NAME "io.connectrs.test.CCounterSourceConnector"
 #endif
 
 typedef struct {
@@ -211,7 +215,7 @@ static int32_t call(void *instance, uint32_t op, const uint8_t *req, size_t req_
 
 const ConnectPluginManifest *connect_plugin_manifest(void) {
     DESCRIPTORS[0].kind = CONNECT_KIND_SOURCE;
-    DESCRIPTORS[0].class_name = cstr("io.connectrs.test.CCounterSourceConnector");
+    DESCRIPTORS[0].class_name = cstr(PLUGIN_CLASS_NAME);
     DESCRIPTORS[0].aliases = cstr("CCounterSource");
     DESCRIPTORS[0].version = cstr("1.0-c");
     DESCRIPTORS[0].config_def = cstr(CONFIG_DEF);
