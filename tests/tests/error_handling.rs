@@ -24,7 +24,11 @@ fn produce_mixed(topic: &str) {
     produce(
         topic,
         (0..RECORDS).map(|i| {
-            let value = if is_bad(i) { format!("{{not json {i}") } else { format!("{{\"n\":{i}}}") };
+            let value = if is_bad(i) {
+                format!("{{not json {i}")
+            } else {
+                format!("{{\"n\":{i}}}")
+            };
             (format!("k{i}"), value)
         }),
     );
@@ -47,9 +51,13 @@ fn sink_config(topic: &str, out: &std::path::Path, extra: &[(&str, &str)]) -> se
 
 /// Reads `n` records with their headers from the start of `topic`.
 fn read_with_headers(topic: &str, n: usize) -> Vec<(i64, Vec<u8>, BTreeMap<String, String>)> {
-    let consumer: BaseConsumer = client_config().set("group.id", unique_name("dlq-reader")).create().unwrap();
+    let consumer: BaseConsumer = client_config()
+        .set("group.id", unique_name("dlq-reader"))
+        .create()
+        .unwrap();
     let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning).unwrap();
+    tpl.add_partition_offset(topic, 0, Offset::Beginning)
+        .unwrap();
     consumer.assign(&tpl).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut out = Vec::new();
@@ -59,11 +67,20 @@ fn read_with_headers(topic: &str, n: usize) -> Vec<(i64, Vec<u8>, BTreeMap<Strin
                 .headers()
                 .map(|hs| {
                     hs.iter()
-                        .map(|h| (h.key.to_string(), String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned()))
+                        .map(|h| {
+                            (
+                                h.key.to_string(),
+                                String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
+                            )
+                        })
                         .collect()
                 })
                 .unwrap_or_default();
-            out.push((m.offset(), m.payload().unwrap_or_default().to_vec(), headers));
+            out.push((
+                m.offset(),
+                m.payload().unwrap_or_default().to_vec(),
+                headers,
+            ));
         }
     }
     out
@@ -86,12 +103,16 @@ fn tolerance_all_sends_bad_records_to_the_dlq_with_context_headers() {
             ("errors.deadletterqueue.context.headers.enable", "true"),
         ],
     );
-    let created = worker.rest().post_json("/connectors", &json!({"name": "dlq-sink", "config": config}));
+    let created = worker.rest().post_json(
+        "/connectors",
+        &json!({"name": "dlq-sink", "config": config}),
+    );
     assert_eq!(created.status, 201, "{created}");
 
     let good: Vec<usize> = (0..RECORDS).filter(|i| !is_bad(*i)).collect();
     assert!(
-        wait_until(Duration::from_secs(90), || read_complete_lines(&out).len() >= good.len()),
+        wait_until(Duration::from_secs(90), || read_complete_lines(&out).len()
+            >= good.len()),
         "good records did not all arrive: {} of {}",
         read_complete_lines(&out).len(),
         good.len()
@@ -104,16 +125,27 @@ fn tolerance_all_sends_bad_records_to_the_dlq_with_context_headers() {
     let dead = read_with_headers(&dlq, bad.len());
     assert_eq!(dead.len(), bad.len(), "every bad record is in the DLQ");
     for ((_, value, headers), i) in dead.iter().zip(&bad) {
-        assert_eq!(String::from_utf8_lossy(value), format!("{{not json {i}"), "original bytes kept");
+        assert_eq!(
+            String::from_utf8_lossy(value),
+            format!("{{not json {i}"),
+            "original bytes kept"
+        );
         assert_eq!(headers["__connect.errors.topic"], topic);
         assert_eq!(headers["__connect.errors.partition"], "0");
         assert_eq!(headers["__connect.errors.offset"], i.to_string());
         assert_eq!(headers["__connect.errors.connector.name"], "dlq-sink");
         assert_eq!(headers["__connect.errors.task.id"], "0");
         assert_eq!(headers["__connect.errors.stage"], "VALUE_CONVERTER");
-        assert_eq!(headers["__connect.errors.class.name"], "org.apache.kafka.connect.json.JsonConverter");
-        assert_eq!(headers["__connect.errors.exception.class.name"], "org.apache.kafka.connect.errors.DataException");
-        assert!(headers["__connect.errors.exception.message"].starts_with("Converting byte[] to Kafka Connect data failed"));
+        assert_eq!(
+            headers["__connect.errors.class.name"],
+            "org.apache.kafka.connect.json.JsonConverter"
+        );
+        assert_eq!(
+            headers["__connect.errors.exception.class.name"],
+            "org.apache.kafka.connect.errors.DataException"
+        );
+        assert!(headers["__connect.errors.exception.message"]
+            .starts_with("Converting byte[] to Kafka Connect data failed"));
         assert!(headers.contains_key("__connect.errors.exception.stacktrace"));
     }
 }
@@ -125,25 +157,54 @@ fn tolerance_none_fails_the_task_and_commits_nothing_past_the_bad_record() {
     let worker = Worker::start_standalone(&[("offset.flush.interval.ms", "500")], &[]);
     let out = worker.dir().join("strict.txt");
     let name = unique_name("strict-sink");
-    let created =
-        worker.rest().post_json("/connectors", &json!({"name": name, "config": sink_config(&topic, &out, &[])}));
+    let created = worker.rest().post_json(
+        "/connectors",
+        &json!({"name": name, "config": sink_config(&topic, &out, &[])}),
+    );
     assert_eq!(created.status, 201, "{created}");
-    let status = || worker.rest().get(&format!("/connectors/{name}/status")).body;
+    let status = || {
+        worker
+            .rest()
+            .get(&format!("/connectors/{name}/status"))
+            .body
+    };
     assert!(
-        wait_until(Duration::from_secs(60), || status()["tasks"][0]["state"] == "FAILED"),
+        wait_until(Duration::from_secs(60), || status()["tasks"][0]["state"]
+            == "FAILED"),
         "task should fail: {}",
         status()
     );
-    let trace = status()["tasks"][0]["trace"].as_str().unwrap_or_default().to_string();
-    assert!(trace.contains("Converting byte[] to Kafka Connect data failed"), "trace: {trace}");
+    let trace = status()["tasks"][0]["trace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        trace.contains("Converting byte[] to Kafka Connect data failed"),
+        "trace: {trace}"
+    );
     let first_bad = (0..RECORDS).find(|i| is_bad(*i)).unwrap() as i64;
     let lines = read_complete_lines(&out);
-    assert!(lines.len() as i64 <= first_bad, "nothing after the bad record reached the sink: {}", lines.len());
+    assert!(
+        lines.len() as i64 <= first_bad,
+        "nothing after the bad record reached the sink: {}",
+        lines.len()
+    );
 
-    let consumer: BaseConsumer = client_config().set("group.id", format!("connect-{name}")).create().unwrap();
+    let consumer: BaseConsumer = client_config()
+        .set("group.id", format!("connect-{name}"))
+        .create()
+        .unwrap();
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition(&topic, 0);
-    let committed = consumer.committed_offsets(tpl, Duration::from_secs(10)).unwrap();
-    let offset = committed.find_partition(&topic, 0).and_then(|e| e.offset().to_raw()).unwrap_or(-1);
-    assert!(offset <= first_bad, "committed offset {offset} must not pass the bad record at {first_bad}");
+    let committed = consumer
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .unwrap();
+    let offset = committed
+        .find_partition(&topic, 0)
+        .and_then(|e| e.offset().to_raw())
+        .unwrap_or(-1);
+    assert!(
+        offset <= first_bad,
+        "committed offset {offset} must not pass the bad record at {first_bad}"
+    );
 }

@@ -30,28 +30,48 @@ fn compile_c_plugin(dir: &Path, file: &str, flags: &[&str]) -> PathBuf {
         .arg(root.join("tests/plugins/c/counter_source.c"))
         .output()
         .expect("running the system C compiler (cc)");
-    assert!(result.status.success(), "cc failed: {}", String::from_utf8_lossy(&result.stderr));
+    assert!(
+        result.status.success(),
+        "cc failed: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     out
 }
 
 /// A plugin directory with the FileStream plugins, the panicking Rust plugins and both C builds.
 fn plugin_dir() -> tempfile::TempDir {
-    let dir = tempfile::Builder::new().prefix("abi-plugins-").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("abi-plugins-")
+        .tempdir()
+        .unwrap();
     fs::copy(plugin_library(), dir.path().join("libconnect_file.so")).unwrap();
     let panicking = target_dir().join("release/libconnect_test_plugins.so");
-    assert!(panicking.is_file(), "{} missing: run cargo build --release --workspace", panicking.display());
+    assert!(
+        panicking.is_file(),
+        "{} missing: run cargo build --release --workspace",
+        panicking.display()
+    );
     fs::copy(panicking, dir.path().join("libconnect_test_plugins.so")).unwrap();
     compile_c_plugin(dir.path(), "libccounter.so", &[]);
     let class = format!("-DPLUGIN_CLASS_NAME=\"{WRONG_ABI_CLASS}\"");
-    compile_c_plugin(dir.path(), "libwrongabi.so", &["-DPLUGIN_ABI_VERSION=99", &class]);
+    compile_c_plugin(
+        dir.path(),
+        "libwrongabi.so",
+        &["-DPLUGIN_ABI_VERSION=99", &class],
+    );
     fs::write(dir.path().join("libnotaplugin.so"), b"not an ELF file").unwrap();
     dir
 }
 
 fn task_state(worker: &Worker, connector: &str) -> (String, String) {
-    let status = worker.rest().get(&format!("/connectors/{connector}/status"));
+    let status = worker
+        .rest()
+        .get(&format!("/connectors/{connector}/status"));
     let task = &status.body["tasks"][0];
-    (task["state"].as_str().unwrap_or("").to_string(), task["trace"].as_str().unwrap_or("").to_string())
+    (
+        task["state"].as_str().unwrap_or("").to_string(),
+        task["trace"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 fn values(records: &[connect_tests::Record]) -> Vec<String> {
@@ -62,23 +82,35 @@ fn values(records: &[connect_tests::Record]) -> Vec<String> {
 fn c_plugin_runs_and_resumes_from_its_offsets_and_wrong_abi_is_skipped() {
     let plugins = plugin_dir();
     let dir = plugins.path().display().to_string();
-    let mut worker = Worker::start_standalone(&[("plugin.path", &dir), ("offset.flush.interval.ms", "500")], &[]);
+    let mut worker = Worker::start_standalone(
+        &[("plugin.path", &dir), ("offset.flush.interval.ms", "500")],
+        &[],
+    );
     let rest = worker.rest();
 
     let listed = rest.get("/connector-plugins").text;
     assert!(listed.contains(C_CLASS), "C plugin not listed: {listed}");
-    assert!(!listed.contains(WRONG_ABI_CLASS), "wrong-ABI plugin must be skipped: {listed}");
+    assert!(
+        !listed.contains(WRONG_ABI_CLASS),
+        "wrong-ABI plugin must be skipped: {listed}"
+    );
     let log = fs::read_to_string(worker.log_path()).unwrap();
     assert!(
         log.contains("libwrongabi.so: it was built for plugin ABI version 99, this worker supports version 1"),
         "no skip line naming the file and both versions in the log:\n{log}"
     );
-    assert!(log.contains("libnotaplugin.so"), "the non-library file should be reported as skipped");
+    assert!(
+        log.contains("libnotaplugin.so"),
+        "the non-library file should be reported as skipped"
+    );
 
     let topic = unique_name("c-counter");
     create_topic(&topic, 1);
     let config = json!({"connector.class": "CCounterSource", "topic": topic, "count": "300"});
-    let created = rest.post_json("/connectors", &json!({"name": "c-source", "config": config}));
+    let created = rest.post_json(
+        "/connectors",
+        &json!({"name": "c-source", "config": config}),
+    );
     assert_eq!(created.status, 201, "{created}");
     let first = consume_n(&topic, 300, Duration::from_secs(60));
     let expected: Vec<String> = (0..300).map(|n| format!("c-record-{n}")).collect();
@@ -86,18 +118,26 @@ fn c_plugin_runs_and_resumes_from_its_offsets_and_wrong_abi_is_skipped() {
 
     // The C plugin asked the worker for its committed offset through the host callback: after a restart and a
     // larger count it continues at 300 instead of starting over.
-    assert!(wait_until(Duration::from_secs(10), || fs::read_to_string(worker.dir().join("connect.offsets"))
-        .is_ok_and(|o| o.contains(r#"{"n":300}"#))));
+    assert!(wait_until(Duration::from_secs(10), || fs::read_to_string(
+        worker.dir().join("connect.offsets")
+    )
+    .is_ok_and(|o| o.contains(r#"{"n":300}"#))));
     worker.stop();
     worker.restart();
     let mut config = config;
     config["count"] = json!("350");
     // Standalone keeps no connector configs across restarts (as in Kafka), so this creates the connector again.
-    let recreated = worker.rest().put_json("/connectors/c-source/config", &config);
+    let recreated = worker
+        .rest()
+        .put_json("/connectors/c-source/config", &config);
     assert_eq!(recreated.status, 201, "{recreated}");
     let all = consume_n(&topic, 350, Duration::from_secs(60));
     let expected: Vec<String> = (0..350).map(|n| format!("c-record-{n}")).collect();
-    assert_eq!(values(&all), expected, "resumed exactly after the committed offset");
+    assert_eq!(
+        values(&all),
+        expected,
+        "resumed exactly after the committed offset"
+    );
 }
 
 #[test]
@@ -110,30 +150,70 @@ fn panics_fail_only_their_own_task() {
     create_topic(&topic, 1);
 
     let healthy = json!({"connector.class": "CCounterSource", "topic": topic, "count": "100000"});
-    assert_eq!(rest.post_json("/connectors", &json!({"name": "healthy", "config": healthy})).status, 201);
+    assert_eq!(
+        rest.post_json(
+            "/connectors",
+            &json!({"name": "healthy", "config": healthy})
+        )
+        .status,
+        201
+    );
     let source = json!({"connector.class": "PanickingSource", "topic": unique_name("panic-src")});
-    assert_eq!(rest.post_json("/connectors", &json!({"name": "bad-source", "config": source})).status, 201);
+    assert_eq!(
+        rest.post_json(
+            "/connectors",
+            &json!({"name": "bad-source", "config": source})
+        )
+        .status,
+        201
+    );
     let sink = json!({"connector.class": "PanickingSink", "topics": topic, "consumer.override.session.timeout.ms": "6000"});
-    assert_eq!(rest.post_json("/connectors", &json!({"name": "bad-sink", "config": sink})).status, 201);
+    assert_eq!(
+        rest.post_json("/connectors", &json!({"name": "bad-sink", "config": sink}))
+            .status,
+        201
+    );
 
     for (name, place) in [("bad-source", "in poll"), ("bad-sink", "in put")] {
         assert!(
-            wait_until(Duration::from_secs(60), || task_state(&worker, name).0 == "FAILED"),
+            wait_until(Duration::from_secs(60), || task_state(&worker, name).0
+                == "FAILED"),
             "{name} should fail; status {:?}",
             task_state(&worker, name)
         );
         let (_, trace) = task_state(&worker, name);
-        assert!(trace.contains(&format!("deliberate test panic {place}")), "{name} trace: {trace}");
+        assert!(
+            trace.contains(&format!("deliberate test panic {place}")),
+            "{name} trace: {trace}"
+        );
     }
     // The worker, REST and the other task are unaffected.
     assert_eq!(task_state(&worker, "healthy").0, "RUNNING");
     let before = consume_until(&topic, Duration::from_secs(5), |r| r.len() >= 1000).len();
-    assert!(before >= 1000, "the healthy C source keeps producing (saw {before})");
+    assert!(
+        before >= 1000,
+        "the healthy C source keeps producing (saw {before})"
+    );
     assert_eq!(rest.get("/").status, 200);
     let another = json!({"connector.class": "FileStreamSource", "file": "/etc/hostname", "topic": unique_name("after")});
-    assert_eq!(rest.post_json("/connectors", &json!({"name": "after-panic", "config": another})).status, 201);
+    assert_eq!(
+        rest.post_json(
+            "/connectors",
+            &json!({"name": "after-panic", "config": another})
+        )
+        .status,
+        201
+    );
     // A restarted panicking task panics again and fails again, but never takes the worker down.
-    assert_eq!(rest.post_json("/connectors/bad-source/tasks/0/restart", &json!({})).status, 204);
-    assert!(wait_until(Duration::from_secs(30), || task_state(&worker, "bad-source").0 == "FAILED"));
+    assert_eq!(
+        rest.post_json("/connectors/bad-source/tasks/0/restart", &json!({}))
+            .status,
+        204
+    );
+    assert!(wait_until(Duration::from_secs(30), || task_state(
+        &worker,
+        "bad-source"
+    )
+    .0 == "FAILED"));
     assert_eq!(rest.get("/connectors").status, 200);
 }
