@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -122,6 +122,17 @@ pub fn partition_count(topic: &str) -> Option<i32> {
         return None;
     }
     Some(t.partitions().len() as i32)
+}
+
+/// One config of `topic` as the broker describes it (DescribeConfigs), or None if it reports no value.
+pub fn topic_config(topic: &str, key: &str) -> Option<String> {
+    let admin: AdminClient<DefaultClientContext> = client_config()
+        .create()
+        .unwrap_or_else(|e| panic!("creating admin client: {e}"));
+    let options = AdminOptions::new().request_timeout(Some(Duration::from_secs(10)));
+    let described = block_on(admin.describe_configs([&ResourceSpecifier::Topic(topic)], &options));
+    let resource = described.ok()?.pop()?.ok()?;
+    resource.get(key).and_then(|entry| entry.value.clone())
 }
 
 /// Counts delivery failures of a producer and keeps the first error.

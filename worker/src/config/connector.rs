@@ -12,17 +12,21 @@ pub const VALUE_CONVERTER: &str = "value.converter";
 pub const HEADER_CONVERTER: &str = "header.converter";
 pub const TRANSFORMS: &str = "transforms";
 pub const PREDICATES: &str = "predicates";
+pub const ERRORS_RETRY_TIMEOUT: &str = "errors.retry.timeout";
+pub const ERRORS_RETRY_DELAY_MAX_MS: &str = "errors.retry.delay.max.ms";
 pub const ERRORS_TOLERANCE: &str = "errors.tolerance";
 pub const ERRORS_LOG_ENABLE: &str = "errors.log.enable";
 pub const ERRORS_LOG_INCLUDE_MESSAGES: &str = "errors.log.include.messages";
 pub const TOPICS: &str = "topics";
 pub const TOPICS_REGEX: &str = "topics.regex";
 pub const TASK_CLASS: &str = "task.class";
+pub const TOPIC_CREATION_GROUPS: &str = "topic.creation.groups";
 
 const COMMON: &str = "Common";
 const TRANSFORMS_GROUP: &str = "Transforms";
 const PREDICATES_GROUP: &str = "Predicates";
 const ERROR_GROUP: &str = "Error Handling";
+const TOPIC_CREATION_GROUP: &str = "Topic Creation";
 
 /// The settings every connector has, in Kafka's group order.
 pub fn base_config_def() -> ConfigDef {
@@ -67,12 +71,12 @@ pub fn base_config_def() -> ConfigDef {
         .group(PREDICATES_GROUP, 1)
         .width(Width::Long)
         .display_name("Predicates")
-        .define("errors.retry.timeout", ConfigType::Long, Importance::Medium, "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.")
+        .define(ERRORS_RETRY_TIMEOUT, ConfigType::Long, Importance::Medium, "The maximum duration in milliseconds that a failed operation will be reattempted. The default is 0, which means no retries will be attempted. Use -1 for infinite retries.")
         .default_value("0")
         .group(ERROR_GROUP, 1)
         .width(Width::Medium)
         .display_name("Retry Timeout for Errors")
-        .define("errors.retry.delay.max.ms", ConfigType::Long, Importance::Medium, "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues.")
+        .define(ERRORS_RETRY_DELAY_MAX_MS, ConfigType::Long, Importance::Medium, "The maximum duration in milliseconds between consecutive retry attempts. Jitter will be added to the delay once this limit is reached to prevent thundering herd issues.")
         .default_value("60000")
         .group(ERROR_GROUP, 2)
         .width(Width::Medium)
@@ -127,10 +131,27 @@ pub fn sink_config_def() -> ConfigDef {
         .add()
 }
 
+/// Source-only settings (the `topic.creation.<group>.*` keys are checked by `task::topic_creation`).
+pub fn source_config_def() -> ConfigDef {
+    base_config_def()
+        .define(
+            TOPIC_CREATION_GROUPS,
+            ConfigType::List,
+            Importance::Low,
+            "Groups of configurations for topics created by source connectors",
+        )
+        .default_value("")
+        .group(TOPIC_CREATION_GROUP, 1)
+        .width(Width::Long)
+        .display_name("Topic Creation Groups")
+        .add()
+}
+
 /// The framework's settings for a connector of this kind.
 pub fn framework_config_def(kind: PluginKind) -> ConfigDef {
     match kind {
         PluginKind::Sink => sink_config_def(),
+        PluginKind::Source => source_config_def(),
         _ => base_config_def(),
     }
 }

@@ -21,6 +21,7 @@ pub const REST_ADVERTISED_PORT: &str = "rest.advertised.port";
 pub const PLUGIN_PATH: &str = "plugin.path";
 pub const CONFIG_PROVIDERS: &str = "config.providers";
 pub const CLIENT_ID: &str = "client.id";
+pub const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
 
 const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
@@ -52,6 +53,8 @@ pub fn standalone_config_def() -> ConfigDef {
         .default_value("")
         .define(CLIENT_ID, ConfigType::String, Importance::Low, "An id string to pass to the server when making requests.")
         .default_value("")
+        .define(TOPIC_CREATION_ENABLE, ConfigType::Boolean, Importance::Low, "Whether to allow automatic creation of topics used by source connectors, when source connectors are configured with `topic.creation.` properties.")
+        .default_value("true")
         .add()
 }
 
@@ -71,6 +74,7 @@ pub struct WorkerConfig {
     pub advertised_host: Option<String>,
     pub advertised_port: Option<u16>,
     pub plugin_path: Vec<String>,
+    pub topic_creation_enable: bool,
 }
 
 impl WorkerConfig {
@@ -93,6 +97,7 @@ impl WorkerConfig {
                 .int(REST_ADVERTISED_PORT)
                 .and_then(|p| u16::try_from(p).ok()),
             plugin_path: parsed.list(PLUGIN_PATH),
+            topic_creation_enable: parsed.boolean(TOPIC_CREATION_ENABLE).unwrap_or(true),
             raw,
         })
     }

@@ -26,6 +26,7 @@ use crate::storage::OffsetStore;
 use crate::task::convert::RecordConverters;
 use crate::task::dlq::DeadLetterQueue;
 use crate::task::errors::ErrorPolicy;
+use crate::task::topic_creation::TopicCreation;
 use crate::task::{sink, source, State, StatusBoard, TaskHandle, TaskId};
 
 /// One connector this worker runs.
@@ -212,6 +213,12 @@ impl StandaloneHerder {
                 PluginKind::Source => source::spawn(source::SourceTaskSetup {
                     id: id.clone(),
                     task: Box::new(PluginSourceTask::create(plugin)?),
+                    topic_creation: TopicCreation::from_config(
+                        self.worker.topic_creation_enable,
+                        &connector_config,
+                        kafka::admin_config(&self.worker, &connector_config),
+                    )
+                    .map_err(|(_, message)| ConnectError::config(message))?,
                     task_config,
                     converters,
                     transforms,

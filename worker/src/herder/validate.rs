@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use connect_api::config::{split_list, ConfigDef, ConfigValue};
 use connect_api::plugin::PluginKind;
 use connect_api::Config;
+use rdkafka::ClientConfig;
 
 use super::{HerderError, HerderResult};
 use crate::config::connector::{
@@ -13,6 +14,7 @@ use crate::config::connector::{
 };
 use crate::plugins::{PluginConnector, Plugins};
 use crate::rest::entities::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo};
+use crate::task::topic_creation::TopicCreation;
 
 fn add_error(values: &mut [ConfigValue], key: &str, message: &str) {
     if let Some(v) = values.iter_mut().find(|v| v.name == key) {
@@ -40,6 +42,20 @@ fn check_sink_topics(config: &Config, values: &mut [ConfigValue]) {
         add_error(values, TOPICS_REGEX, msg);
     } else if !regex.is_empty() && regex::Regex::new(&regex).is_err() {
         add_error(values, TOPICS_REGEX, &format!("Invalid regex: {regex}"));
+    }
+}
+
+/// `topic.creation.<group>.*` settings (Kafka validates them when the connector uses topic creation).
+fn check_topic_creation(config: &Config, values: &mut Vec<ConfigValue>) {
+    if let Err((key, message)) = TopicCreation::from_config(true, config, ClientConfig::new()) {
+        match values.iter_mut().find(|v| v.name == key) {
+            Some(v) => v.errors.push(message),
+            None => values.push(ConfigValue {
+                value: config.get(&key).cloned(),
+                errors: vec![message],
+                ..ConfigValue::new(key)
+            }),
+        }
     }
 }
 
@@ -102,6 +118,9 @@ pub fn validate_connector_config(plugins: &Plugins, config: &Config) -> HerderRe
     if plugin.info.kind == PluginKind::Sink {
         check_sink_topics(config, &mut values);
     }
+    if plugin.info.kind == PluginKind::Source {
+        check_topic_creation(config, &mut values);
+    }
     check_chain(plugins, config, &mut values);
     let own_values = match PluginConnector::create(plugin) {
         Ok(connector) => {
@@ -115,7 +134,7 @@ pub fn validate_connector_config(plugins: &Plugins, config: &Config) -> HerderRe
     let all_def: ConfigDef = framework.clone().merge(&plugin.info.config_def);
     let mut configs = Vec::new();
     for (key, value) in config {
-        if all_def.key(key).is_none() {
+        if all_def.key(key).is_none() && !values.iter().any(|v| &v.name == key) {
             let v = ConfigValue {
                 value: Some(value.clone()),
                 ..ConfigValue::new(key.clone())

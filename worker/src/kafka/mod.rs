@@ -1,5 +1,8 @@
-//! Kafka client settings for task producers and consumers: the worker's `producer.`/`consumer.` settings, the
-//! connector's `*.override.` settings, and the defaults Kafka Connect forces, translated for librdkafka.
+//! Kafka client settings for task producers, consumers and admin clients: the worker's `producer.`/`consumer.`/
+//! `admin.` settings, the connector's `*.override.` settings, and the defaults Kafka Connect forces, translated for
+//! librdkafka.
+
+pub mod topics;
 
 use std::collections::BTreeMap;
 
@@ -70,6 +73,18 @@ pub fn consumer_config(
     s.insert("client.id".into(), client_id.to_string());
     s.extend(worker.with_prefix("consumer."));
     s.extend(with_prefix(connector, "consumer.override."));
+    client(s)
+}
+
+/// Settings for the admin client that creates topics for a connector (source topics, the DLQ).
+pub fn admin_config(worker: &WorkerConfig, connector: &Config) -> ClientConfig {
+    let mut s = BTreeMap::new();
+    s.insert(
+        "bootstrap.servers".to_string(),
+        worker.bootstrap_servers.clone(),
+    );
+    s.extend(worker.with_prefix("admin."));
+    s.extend(with_prefix(connector, "admin.override."));
     client(s)
 }
 

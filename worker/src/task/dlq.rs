@@ -4,18 +4,17 @@
 use std::time::Duration;
 
 use connect_api::{Config, ConnectError};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
-use rdkafka::ClientConfig;
 use tracing::{info, warn};
 
 use super::errors::Stage;
+use super::topic_creation::TopicSettings;
 use super::TaskId;
 use crate::config::worker::WorkerConfig;
 use crate::kafka;
+use crate::kafka::topics::{create_topic, Created};
 
 pub const DLQ_TOPIC: &str = "errors.deadletterqueue.topic.name";
 pub const DLQ_REPLICATION_FACTOR: &str = "errors.deadletterqueue.topic.replication.factor";
@@ -48,36 +47,6 @@ pub struct DeadLetterQueue {
     task: TaskId,
 }
 
-/// Creates the DLQ topic when missing (one partition, the configured replication factor), as Kafka does.
-fn ensure_topic(bootstrap: &str, topic: &str, replication: i32) {
-    let admin: Result<AdminClient<DefaultClientContext>, _> = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create();
-    let Ok(admin) = admin else { return };
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return;
-    };
-    let new_topic = NewTopic::new(topic, 1, TopicReplication::Fixed(replication));
-    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
-    match runtime.block_on(admin.create_topics([&new_topic], &options)) {
-        Ok(results) => {
-            for r in results {
-                match r {
-                    Ok(t) => info!("Created dead letter queue topic {t}"),
-                    Err((t, RDKafkaErrorCode::TopicAlreadyExists)) => {
-                        info!("Dead letter queue topic {t} exists")
-                    }
-                    Err((t, code)) => warn!("Could not create dead letter queue topic {t}: {code}"),
-                }
-            }
-        }
-        Err(e) => warn!("Could not create dead letter queue topic {topic}: {e}"),
-    }
-}
-
 impl DeadLetterQueue {
     /// The connector's DLQ, or None when `errors.deadletterqueue.topic.name` is empty.
     pub fn create(
@@ -96,7 +65,18 @@ impl DeadLetterQueue {
             .get(DLQ_REPLICATION_FACTOR)
             .and_then(|r| r.trim().parse().ok())
             .unwrap_or(3);
-        ensure_topic(&worker.bootstrap_servers, &topic, replication);
+        // One partition, the configured replication factor, as Kafka creates it; failing to create it is logged and
+        // left to the producer, which fails the records if the topic is missing.
+        let settings = TopicSettings {
+            partitions: 1,
+            replication_factor: replication,
+            configs: Default::default(),
+        };
+        match create_topic(&kafka::admin_config(worker, connector), &topic, &settings) {
+            Ok(Created::New) => info!("Created dead letter queue topic {topic}"),
+            Ok(Created::Existed) => info!("Dead letter queue topic {topic} exists"),
+            Err(e) => warn!("Could not create dead letter queue topic {topic}: {e}"),
+        }
         let config = kafka::producer_config(
             worker,
             connector,

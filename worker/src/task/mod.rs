@@ -6,6 +6,7 @@ pub mod dlq;
 pub mod errors;
 pub mod sink;
 pub mod source;
+pub mod topic_creation;
 
 use std::collections::BTreeMap;
 use std::fmt;

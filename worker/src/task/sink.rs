@@ -503,30 +503,33 @@ fn convert(
         Timestamp::LogAppendTime(t) => (Some(t), TimestampType::LogAppendTime),
         Timestamp::NotAvailable => (None, TimestampType::NoTimestampType),
     };
-    let mut record = ConnectRecord {
-        topic: msg.topic().to_string(),
-        kafka_partition: Some(msg.partition()),
-        kafka_offset: Some(msg.offset()),
-        timestamp,
-        timestamp_type,
-        ..Default::default()
-    };
     let raw_headers: Vec<(&str, Option<&[u8]>)> = msg
         .headers()
         .map(|hs| hs.iter().map(|h| (h.key, h.value)).collect())
         .unwrap_or_default();
-    let converted = setup.converters.to_connect(
-        msg.topic(),
-        msg.key(),
-        msg.payload(),
-        &raw_headers,
-        &mut record,
-    );
-    let (stage, error) = match converted {
-        Ok(()) => match setup.transforms.apply(record) {
-            Ok(r) => return Ok(r),
-            Err(e) => (Stage::Transformation, e),
-        },
+    let (converters, transforms) = (&mut setup.converters, &mut setup.transforms);
+    let attempt = |()| {
+        let mut record = ConnectRecord {
+            topic: msg.topic().to_string(),
+            kafka_partition: Some(msg.partition()),
+            kafka_offset: Some(msg.offset()),
+            timestamp,
+            timestamp_type,
+            ..Default::default()
+        };
+        converters.to_connect(
+            msg.topic(),
+            msg.key(),
+            msg.payload(),
+            &raw_headers,
+            &mut record,
+        )?;
+        transforms
+            .apply(record)
+            .map_err(|e| (Stage::Transformation, e))
+    };
+    let (stage, error) = match setup.policy.retry((), attempt) {
+        Ok(r) => return Ok(r),
         Err(failure) => failure,
     };
     let task = setup.id.to_string();

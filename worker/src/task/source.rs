@@ -9,12 +9,13 @@ use connect_api::{Config, ConnectError, ConnectRecord, OffsetMap, SourceTask, So
 use connect_transforms::TransformChain;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
+use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientConfig, ClientContext};
 use tracing::{error, info};
 
 use super::convert::RecordConverters;
 use super::errors::{ErrorPolicy, Stage};
+use super::topic_creation::TopicCreation;
 use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
 use crate::storage::{offset_key, OffsetStore};
 
@@ -25,6 +26,8 @@ pub struct SourceTaskSetup {
     pub task_config: Config,
     pub converters: RecordConverters,
     pub transforms: TransformChain,
+    /// KIP-158 rules when the connector uses topic creation.
+    pub topic_creation: Option<TopicCreation>,
     pub producer: ClientConfig,
     pub offsets: Arc<dyn OffsetStore>,
     pub status: Arc<StatusBoard>,
@@ -45,7 +48,9 @@ impl SourceTaskContext for OffsetReader {
     }
 }
 
-/// Delivery reports, collected on the task thread when it polls the producer.
+/// Delivery reports, collected by the producer's polling thread and drained by the task thread. (librdkafka sends
+/// only as fast as its producer is polled, so polling cannot wait for the task's own loop, which may sit in a
+/// plugin's `poll` for a second.)
 #[derive(Default)]
 struct Deliveries(Mutex<Vec<(usize, Option<String>)>>);
 
@@ -157,7 +162,7 @@ impl SourceRunner {
     }
 
     fn run(&mut self) -> Result<(), ConnectError> {
-        let producer: BaseProducer<Deliveries> = self
+        let producer: ThreadedProducer<Deliveries> = self
             .setup
             .producer
             .create_with_context(Deliveries::default())
@@ -186,7 +191,7 @@ impl SourceRunner {
         result.and(stopped)
     }
 
-    fn poll_loop(&mut self, producer: &BaseProducer<Deliveries>) -> Result<(), ConnectError> {
+    fn poll_loop(&mut self, producer: &ThreadedProducer<Deliveries>) -> Result<(), ConnectError> {
         let mut paused = false;
         while !self.control.is_stopping() {
             if self.control.is_paused() {
@@ -196,7 +201,7 @@ impl SourceRunner {
                         .set_task(&self.setup.id, State::Paused, None);
                     paused = true;
                 }
-                producer.poll(Duration::from_millis(100));
+                std::thread::sleep(Duration::from_millis(100));
             } else {
                 if paused {
                     self.setup
@@ -210,7 +215,6 @@ impl SourceRunner {
                         .submit(record.source_partition, record.source_offset);
                     self.send(producer, seq, record.record)?;
                 }
-                producer.poll(Duration::ZERO);
             }
             self.drain_deliveries(producer)?;
             if self.last_flush.elapsed() >= self.setup.flush_interval {
@@ -223,39 +227,42 @@ impl SourceRunner {
     /// Transforms, converts and produces one record; a record dropped or tolerated counts as done at once.
     fn send(
         &mut self,
-        producer: &BaseProducer<Deliveries>,
+        producer: &ThreadedProducer<Deliveries>,
         seq: usize,
         record: ConnectRecord,
     ) -> Result<(), ConnectError> {
-        let task = self.setup.id.to_string();
-        let mut record = match self.setup.transforms.apply(record) {
-            Ok(Some(r)) => r,
+        // Described up front only when the log needs it: the attempts below consume the record.
+        let description = (self.setup.policy.log && self.setup.policy.log_messages)
+            .then(|| format!(" for record {record:?}"));
+        let (transforms, converters) = (&mut self.setup.transforms, &mut self.setup.converters);
+        let attempt = |record| {
+            let transformed = transforms
+                .apply(record)
+                .map_err(|e| (Stage::Transformation, e))?;
+            let Some(mut record) = transformed else {
+                return Ok(None);
+            };
+            let parts = converters.to_kafka(&mut record)?;
+            Ok(Some((record, parts)))
+        };
+        let (record, (key, value, headers)) = match self.setup.policy.retry(record, attempt) {
+            Ok(Some(done)) => done,
             Ok(None) => {
                 self.submitted.ack(seq);
                 return Ok(());
             }
-            Err(e) => {
-                self.setup
-                    .policy
-                    .handle(&task, Stage::Transformation, e, String::new)?;
-                {
-                    self.submitted.ack(seq);
-                    return Ok(());
-                }
-            }
-        };
-        let (key, value, headers) = match self.setup.converters.to_kafka(&mut record) {
-            Ok(parts) => parts,
             Err((stage, e)) => {
+                let task = self.setup.id.to_string();
                 self.setup
                     .policy
-                    .handle(&task, stage, e, || format!(" for record {record:?}"))?;
-                {
-                    self.submitted.ack(seq);
-                    return Ok(());
-                }
+                    .handle(&task, stage, e, || description.unwrap_or_default())?;
+                self.submitted.ack(seq);
+                return Ok(());
             }
         };
+        if let Some(creation) = &mut self.setup.topic_creation {
+            creation.ensure(&record.topic)?;
+        }
         let mut kafka_headers = OwnedHeaders::new_with_capacity(headers.len());
         for (k, v) in &headers {
             kafka_headers = kafka_headers.insert(Header {
@@ -281,12 +288,13 @@ impl SourceRunner {
                 Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     out = back;
-                    producer.poll(Duration::from_millis(50));
+                    // The producer's own thread delivers meanwhile; acknowledged records make room.
+                    std::thread::sleep(Duration::from_millis(5));
                     self.drain_deliveries(producer)?;
                 }
                 Err((e, _)) => {
                     self.setup.policy.handle(
-                        &task,
+                        &self.setup.id.to_string(),
                         Stage::KafkaProduce,
                         ConnectError::connect(e.to_string()),
                         String::new,
@@ -302,7 +310,7 @@ impl SourceRunner {
 
     fn drain_deliveries(
         &mut self,
-        producer: &BaseProducer<Deliveries>,
+        producer: &ThreadedProducer<Deliveries>,
     ) -> Result<(), ConnectError> {
         let reports = std::mem::take(
             &mut *producer
