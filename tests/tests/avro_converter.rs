@@ -126,16 +126,26 @@ fn encode(
 
 /// A GET on a registry, as JSON.
 fn registry_get(url: &str, path: &str) -> (u16, Json) {
+    registry_call(url, "GET", path, None)
+}
+
+/// A call on a registry's REST API: (status, JSON body or Null).
+fn registry_call(url: &str, method: &str, path: &str, body: Option<&Json>) -> (u16, Json) {
     let agent = ureq::Agent::new_with_config(
         ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
             .build(),
     );
-    let mut response = agent
-        .get(&format!("{url}{path}"))
-        .call()
-        .expect("registry GET");
+    let full = format!("{url}{path}");
+    let result = match (method, body) {
+        ("GET", _) => agent.get(&full).call(),
+        ("DELETE", _) => agent.delete(&full).call(),
+        ("POST", Some(b)) => agent.post(&full).send_json(b),
+        ("PUT", Some(b)) => agent.put(&full).send_json(b),
+        _ => panic!("unsupported {method} {path}"),
+    };
+    let mut response = result.unwrap_or_else(|e| panic!("registry {method} {path}: {e}"));
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string().unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Json::Null))
@@ -826,4 +836,148 @@ fn subject_strategies_latest_version_and_ids_stable_across_restart() {
         .to_connect_data(&topic, &Headers::new(), Some(&by_record))
         .unwrap();
     assert_same_record(&back, &value);
+}
+
+#[test]
+fn test_registry_speaks_the_confluent_rest_subset() {
+    let registry = PrivateRegistry::start(&[]);
+    let url = registry.url();
+    let call = |method: &str, path: &str, body: Option<Json>| {
+        registry_call(&url, method, path, body.as_ref())
+    };
+    let v1 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"}]}"#;
+    let v1_spaced =
+        r#"{ "type": "record", "name": "R", "fields": [ {"name": "a", "type": "int"} ] }"#;
+    let v2 = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string","default":"x"}]}"#;
+    let no_default = r#"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"c","type":"string"}]}"#;
+    let register = |subject: &str, schema: &str| {
+        call(
+            "POST",
+            &format!("/subjects/{subject}/versions"),
+            Some(json!({"schema": schema})),
+        )
+    };
+
+    assert_eq!(register("s", v1), (200, json!({"id": 1})));
+    assert_eq!(
+        register("s", v1_spaced),
+        (200, json!({"id": 1})),
+        "same schema, same id"
+    );
+    assert_eq!(
+        register("other", v1),
+        (200, json!({"id": 1})),
+        "ids are global"
+    );
+    assert_eq!(register("s", v2), (200, json!({"id": 2})));
+    assert_eq!(call("GET", "/subjects", None), (200, json!(["other", "s"])));
+    assert_eq!(
+        call("GET", "/subjects/s/versions", None),
+        (200, json!([1, 2]))
+    );
+    let (status, latest) = call("GET", "/subjects/s/versions/latest", None);
+    assert_eq!(
+        (status, &latest["version"], &latest["id"]),
+        (200, &json!(2), &json!(2))
+    );
+    assert_eq!(latest["subject"], "s");
+    let (status, found) = call("POST", "/subjects/s", Some(json!({"schema": v1_spaced})));
+    assert_eq!(
+        (status, &found["version"], &found["id"]),
+        (200, &json!(1), &json!(1))
+    );
+    let (status, by_id) = call("GET", "/schemas/ids/2", None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Json>(by_id["schema"].as_str().unwrap()).unwrap(),
+        serde_json::from_str::<Json>(v2).unwrap()
+    );
+
+    // Confluent's error codes.
+    assert_eq!(call("GET", "/schemas/ids/99", None).1["error_code"], 40403);
+    assert_eq!(
+        call("GET", "/subjects/nope/versions", None).1["error_code"],
+        40401
+    );
+    assert_eq!(
+        call("GET", "/subjects/s/versions/7", None).1["error_code"],
+        40402
+    );
+    assert_eq!(
+        call("POST", "/subjects/s", Some(json!({"schema": no_default}))).1["error_code"],
+        40403
+    );
+    let (status, invalid) = register(
+        "s",
+        r#"{"type":"record","name":"R","fields":[{"name":"a","type":"nope"}]}"#,
+    );
+    assert_eq!((status, &invalid["error_code"]), (422, &json!(42201)));
+
+    // BACKWARD (the default): an added field needs a default; the check endpoint and registration agree.
+    let check = |schema: &str| {
+        call(
+            "POST",
+            "/compatibility/subjects/s/versions/latest",
+            Some(json!({"schema": schema})),
+        )
+        .1["is_compatible"]
+            .clone()
+    };
+    assert_eq!(check(no_default), json!(false));
+    assert_eq!(check(v2), json!(true));
+    let (status, conflict) = register("s", no_default);
+    assert_eq!((status, &conflict["error_code"]), (409, &json!(409)));
+    // FORWARD on the subject: old readers must read new data, so dropping field b (which has a default in the
+    // old schema) is fine, and dropping a (no default) is not.
+    assert_eq!(
+        call(
+            "PUT",
+            "/config/s",
+            Some(json!({"compatibility": "FORWARD"}))
+        ),
+        (200, json!({"compatibility": "FORWARD"}))
+    );
+    assert_eq!(
+        call("GET", "/config/s", None),
+        (200, json!({"compatibilityLevel": "FORWARD"}))
+    );
+    assert_eq!(
+        call("GET", "/config", None),
+        (200, json!({"compatibilityLevel": "BACKWARD"}))
+    );
+    assert_eq!(check(v1), json!(true));
+    assert_eq!(
+        check(r#"{"type":"record","name":"R","fields":[{"name":"b","type":"string"}]}"#),
+        json!(false)
+    );
+    assert_eq!(
+        call("PUT", "/config", Some(json!({"compatibility": "SIDEWAYS"}))).1["error_code"],
+        42203
+    );
+    assert_eq!(
+        call("PUT", "/config/s", Some(json!({"compatibility": "NONE"}))).0,
+        200
+    );
+    assert_eq!(register("s", no_default), (200, json!({"id": 3})));
+
+    // Soft delete hides the subject; a permanent delete needs the soft one first.
+    assert_eq!(
+        call("DELETE", "/subjects/other?permanent=true", None).1["error_code"],
+        40405
+    );
+    assert_eq!(call("DELETE", "/subjects/other", None), (200, json!([1])));
+    assert_eq!(call("GET", "/subjects", None), (200, json!(["s"])));
+    assert_eq!(
+        call("GET", "/subjects/other/versions", None).1["error_code"],
+        40401
+    );
+    assert_eq!(
+        call("DELETE", "/subjects/other?permanent=true", None),
+        (200, json!([1]))
+    );
+    assert_eq!(
+        call("GET", "/schemas/ids/1", None).0,
+        200,
+        "the id stays resolvable"
+    );
 }
