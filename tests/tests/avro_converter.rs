@@ -981,3 +981,71 @@ fn test_registry_speaks_the_confluent_rest_subset() {
         "the id stays resolvable"
     );
 }
+
+/// An `io.confluent.connect.avro.Anything` record as Python sees it: every field null but `slot`.
+fn anything(slot: &str, value: Json) -> Json {
+    let fields = [
+        "boolean", "bytes", "double", "float", "int", "long", "string", "array", "map",
+    ];
+    Json::Object(
+        fields
+            .iter()
+            .map(|f| {
+                let v = if *f == slot {
+                    value.clone()
+                } else {
+                    Json::Null
+                };
+                (f.to_string(), v)
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn schemaless_values_interoperate_as_the_anything_record() {
+    let url = registry_url();
+    let topic = unique_name("avro-schemaless");
+    let mut c = converter(&[("schema.registry.url", &url)], false);
+    let value = Value::Map(vec![
+        (Value::from("a"), Value::Int64(1)),
+        (Value::from("b"), Value::Array(vec![Value::from("x")])),
+    ]);
+    let bytes = c
+        .from_connect_data(&topic, &mut Headers::new(), None, &value)
+        .unwrap()
+        .unwrap();
+    let decoded = python(&url, "deserialize", &topic, &json!({"hex": [hex(&bytes)]}));
+    assert_eq!(
+        decoded,
+        json!([anything(
+            "map",
+            json!([
+                {"key": anything("string", json!("a")), "value": anything("long", json!(1))},
+                {"key": anything("string", json!("b")),
+                 "value": anything("array", json!([anything("string", json!("x"))]))},
+            ])
+        )])
+    );
+    let id = i32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    let (status, registered) = registry_get(&url, &format!("/schemas/ids/{id}"));
+    assert_eq!(status, 200);
+    let schema = registered["schema"].as_str().unwrap().to_string();
+    assert!(schema.contains(r#""name":"Anything""#), "{schema}");
+    // Python writes an Anything record; we read it as a schemaless value.
+    let hexes = python(
+        &url,
+        "serialize",
+        &topic,
+        &json!({"schema": schema, "values": [anything("double", json!(2.5))]}),
+    );
+    let back = c
+        .to_connect_data(
+            &topic,
+            &Headers::new(),
+            Some(&unhex(hexes[0].as_str().unwrap())),
+        )
+        .unwrap();
+    assert_eq!(back.schema, None);
+    assert_eq!(back.value, Value::Float64(2.5));
+}

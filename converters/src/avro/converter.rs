@@ -17,6 +17,9 @@ use super::encoder::encode;
 use super::from_connect::avro_schema_json;
 use super::registry_client::{RegistryClient, RegistryError};
 use super::schema::AvroSchema;
+use super::schemaless::{
+    decode_schemaless, encode_schemaless, ANYTHING_FULL_NAME, ANYTHING_SCHEMA,
+};
 use super::to_connect::to_connect_schema;
 use super::{CONNECT_VERSION_PROP, MAGIC_BYTE};
 use crate::config::ConverterType;
@@ -28,10 +31,10 @@ struct WriteSchema {
     record_name: String,
 }
 
-/// A writer schema fetched by id, with the Connect schema it reads into.
+/// A writer schema fetched by id, with the Connect schema it reads into (None: schemaless `Anything` data).
 struct ReadSchema {
     avro: Arc<AvroSchema>,
-    connect: SchemaRef,
+    connect: Option<SchemaRef>,
 }
 
 /// Confluent's `io.confluent.connect.avro.AvroConverter`.
@@ -43,6 +46,8 @@ pub struct AvroConverter {
     ids: HashMap<(String, Arc<str>), i32>,
     /// The last (schema, topic) written and its id, matched by pointer first.
     last_write: Option<(SchemaRef, String, i32)>,
+    /// The last topic schemaless data was written to and the id of the Anything schema there.
+    last_schemaless: Option<(String, i32)>,
     /// Writer schemas by id: the parsed schema and its text.
     writer_schemas: HashMap<i32, (Arc<AvroSchema>, Arc<str>)>,
     /// Connect schemas by (topic, id) (the registry version may depend on the subject).
@@ -70,6 +75,7 @@ impl AvroConverter {
             write_schemas: LruCache::new(1000),
             ids: HashMap::new(),
             last_write: None,
+            last_schemaless: None,
             writer_schemas: HashMap::new(),
             read_schemas: HashMap::new(),
             last_read: None,
@@ -110,10 +116,7 @@ impl AvroConverter {
             if value.is_null() {
                 return Ok(None);
             }
-            return Err(ConnectError::data(format!(
-                "Failed to serialize Avro data from topic {topic}: schemaless data ({}) is not supported by this AvroConverter; give the record a schema",
-                value.type_name()
-            )));
+            return self.encode_schemaless(topic, value).map(Some);
         };
         if value.is_null() {
             if schema.optional || schema.default_value.is_some() {
@@ -142,6 +145,32 @@ impl AvroConverter {
         })?;
         self.size_hint = (out.len() + out.len() / 8).clamp(64, 1 << 20);
         Ok(Some(out))
+    }
+
+    /// A value without a schema, as AvroData's `Anything` record.
+    fn encode_schemaless(&mut self, topic: &str, value: &Value) -> ConnectResult<Vec<u8>> {
+        let id = match &self.last_schemaless {
+            Some((t, id)) if t == topic => *id,
+            _ => {
+                let w = WriteSchema {
+                    text: ANYTHING_SCHEMA.into(),
+                    record_name: ANYTHING_FULL_NAME.to_string(),
+                };
+                let id = self.id_for(topic, &w)?;
+                self.last_schemaless = Some((topic.to_string(), id));
+                id
+            }
+        };
+        let mut out = Vec::with_capacity(self.size_hint);
+        out.push(MAGIC_BYTE);
+        out.extend_from_slice(&id.to_be_bytes());
+        encode_schemaless(&mut out, value).map_err(|e| {
+            ConnectError::data(format!(
+                "Failed to serialize Avro data from topic {topic}: {}",
+                e.message()
+            ))
+        })?;
+        Ok(out)
     }
 
     fn write_schema(&mut self, schema: &SchemaRef) -> ConnectResult<Arc<WriteSchema>> {
@@ -178,6 +207,10 @@ impl AvroConverter {
     /// (`use.latest.version`) or looked up, then cached.
     fn schema_id(&mut self, topic: &str, schema: &SchemaRef) -> ConnectResult<i32> {
         let w = self.write_schema(schema)?;
+        self.id_for(topic, &w)
+    }
+
+    fn id_for(&mut self, topic: &str, w: &WriteSchema) -> ConnectResult<i32> {
         let subject =
             self.config
                 .subject_name_strategy()
@@ -255,14 +288,17 @@ impl AvroConverter {
             }
         };
         let mut reader = Reader::new(&bytes[5..]);
-        let value =
-            decode(&mut reader, &read.avro, read.avro.root, &read.connect).map_err(|e| {
-                fail(format!(
-                    "Error deserializing Avro message for id {id}: {}",
-                    e.message()
-                ))
-            })?;
-        Ok(SchemaAndValue::new(Some(read.connect.clone()), value))
+        let value = match &read.connect {
+            Some(connect) => decode(&mut reader, &read.avro, read.avro.root, connect),
+            None => decode_schemaless(&mut reader, 0),
+        }
+        .map_err(|e| {
+            fail(format!(
+                "Error deserializing Avro message for id {id}: {}",
+                e.message()
+            ))
+        })?;
+        Ok(SchemaAndValue::new(read.connect.clone(), value))
     }
 
     fn read_schema(&mut self, topic: &str, id: i32) -> ConnectResult<Arc<ReadSchema>> {
@@ -296,10 +332,12 @@ impl AvroConverter {
         };
         // Like Confluent's converter, a schema without connect.version takes its registry version in the subject
         // (looked up once per topic and id; a failed lookup leaves the version unset).
-        let version = if avro
-            .node(avro.root)
-            .props
-            .contains_key(CONNECT_VERSION_PROP)
+        let schemaless = avro.record_name() == ANYTHING_FULL_NAME;
+        let version = if schemaless
+            || avro
+                .node(avro.root)
+                .props
+                .contains_key(CONNECT_VERSION_PROP)
         {
             None
         } else {
@@ -314,7 +352,15 @@ impl AvroConverter {
                 .map(|(_, v)| v)
                 .filter(|v| *v > 0)
         };
-        let connect = to_connect_schema(&avro, version, self.config.connect_meta_data)?;
+        let connect = if schemaless {
+            None
+        } else {
+            Some(to_connect_schema(
+                &avro,
+                version,
+                self.config.connect_meta_data,
+            )?)
+        };
         let r = Arc::new(ReadSchema { avro, connect });
         if self.read_schemas.len() >= self.config.schemas_cache_size.max(1) {
             self.read_schemas.clear();

@@ -46,7 +46,7 @@ impl<'a> Reader<'a> {
     }
 
     #[inline]
-    fn read_int(&mut self) -> ConnectResult<i32> {
+    pub fn read_int(&mut self) -> ConnectResult<i32> {
         let v = self.read_long()?;
         i32::try_from(v)
             .map_err(|_| ConnectError::data(format!("Invalid int encoding in Avro data: {v}")))
@@ -73,8 +73,41 @@ impl<'a> Reader<'a> {
         Ok(n as usize)
     }
 
+    pub fn read_boolean(&mut self) -> ConnectResult<bool> {
+        match self.take(1)?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            b => Err(ConnectError::data(format!(
+                "Invalid boolean byte {b} in Avro data"
+            ))),
+        }
+    }
+
+    pub fn read_float(&mut self) -> ConnectResult<f32> {
+        let b = self.take(4)?;
+        Ok(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    pub fn read_double(&mut self) -> ConnectResult<f64> {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(self.take(8)?);
+        Ok(f64::from_le_bytes(a))
+    }
+
+    pub fn read_bytes(&mut self) -> ConnectResult<&'a [u8]> {
+        let n = self.read_len()?;
+        self.take(n)
+    }
+
+    pub fn read_string(&mut self) -> ConnectResult<String> {
+        let bytes = self.read_bytes()?;
+        std::str::from_utf8(bytes)
+            .map(str::to_string)
+            .map_err(|e| ConnectError::data(format!("Invalid UTF-8 string in Avro data: {e}")))
+    }
+
     /// The item count of the next array/map block (0 at the end); a negative count is followed by a byte size.
-    fn block_count(&mut self) -> ConnectResult<usize> {
+    pub fn block_count(&mut self) -> ConnectResult<usize> {
         let n = self.read_long()?;
         let count = if n < 0 {
             self.read_long()?;

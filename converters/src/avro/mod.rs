@@ -8,6 +8,7 @@ mod encoder;
 mod from_connect;
 mod registry_client;
 mod schema;
+mod schemaless;
 mod subject;
 mod to_connect;
 

@@ -456,3 +456,50 @@ fn bad_input_is_an_error_not_a_panic() {
         "Invalid type for INT32: class java.lang.String"
     );
 }
+
+#[test]
+fn schemaless_values_use_the_anything_record() {
+    use super::schemaless::{decode_schemaless, encode_schemaless, ANYTHING_SCHEMA};
+    let parsed = apache_avro::Schema::parse_str(ANYTHING_SCHEMA).unwrap();
+    let value = Value::Map(vec![
+        (Value::from("a"), Value::Int64(1)),
+        (
+            Value::from("b"),
+            Value::Array(vec![Value::from("x"), Value::Boolean(true), Value::Null]),
+        ),
+        (Value::Int32(3), Value::Float64(0.5)),
+    ]);
+    let mut out = Vec::new();
+    encode_schemaless(&mut out, &value).unwrap();
+    let back = decode_schemaless(&mut Reader::new(&out), 0).unwrap();
+    assert_eq!(back, value);
+    // apache-avro reads the same bytes as an Anything record whose `map` field is set.
+    let AvroValue::Record(fields) =
+        apache_avro::from_avro_datum(&parsed, &mut Cursor::new(&out), None).unwrap()
+    else {
+        panic!("not a record")
+    };
+    let names: Vec<_> = fields.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["boolean", "bytes", "double", "float", "int", "long", "string", "array", "map"]
+    );
+    for (name, v) in &fields {
+        let AvroValue::Union(branch, _) = v else {
+            panic!("{name} is not a union")
+        };
+        assert_eq!(*branch, u32::from(name == "map"), "{name}");
+    }
+    // Int8/Int16 go into `int` (read back as Int32), as AvroData does; structs need a schema.
+    let mut small = Vec::new();
+    encode_schemaless(&mut small, &Value::Int8(-3)).unwrap();
+    assert_eq!(
+        decode_schemaless(&mut Reader::new(&small), 0).unwrap(),
+        Value::Int32(-3)
+    );
+    let (_, st) = all_types();
+    assert!(encode_schemaless(&mut Vec::new(), &st)
+        .unwrap_err()
+        .message()
+        .contains("Unknown Java type for schemaless data"));
+}
