@@ -1049,3 +1049,57 @@ fn schemaless_values_interoperate_as_the_anything_record() {
     assert_eq!(back.schema, None);
     assert_eq!(back.value, Value::Float64(2.5));
 }
+
+#[test]
+fn use_latest_version_takes_the_latest_id_when_its_layout_matches() {
+    let url = registry_url();
+    let topic = unique_name("avro-latest");
+    let subject = format!("{topic}-value");
+    let schema = SchemaBuilder::struct_()
+        .with_field("a", schemas::int32())
+        .with_field("b", schemas::optional_string())
+        .build();
+    let value = Value::Struct(
+        Struct::new(schema.clone())
+            .unwrap()
+            .with("a", 7)
+            .unwrap()
+            .with("b", "x")
+            .unwrap(),
+    );
+    // Managed outside Connect: another name, docs; the same layout.
+    let managed = r#"{"type":"record","name":"Thing","namespace":"ops","doc":"managed","fields":[{"name":"a","type":"int","doc":"an a"},{"name":"b","type":["null","string"],"default":null}]}"#;
+    let (status, registered) = registry_call(
+        &url,
+        "POST",
+        &format!("/subjects/{subject}/versions"),
+        Some(&json!({ "schema": managed })),
+    );
+    assert_eq!(status, 200, "{registered}");
+    let mut latest = converter(
+        &[
+            ("schema.registry.url", &url),
+            ("auto.register.schemas", "false"),
+            ("use.latest.version", "true"),
+        ],
+        false,
+    );
+    let bytes = encode(&mut latest, &topic, &schema, &value).unwrap();
+    assert_eq!(
+        json!(i32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]])),
+        registered["id"]
+    );
+    let decoded = python(&url, "deserialize", &topic, &json!({"hex": [hex(&bytes)]}));
+    assert_eq!(decoded, json!([{"a": 7, "b": "x"}]));
+    // A latest schema with another layout is refused with a clear error, not written wrongly.
+    let other = format!("{topic}-b");
+    let widened = r#"{"type":"record","name":"Thing","fields":[{"name":"a","type":"long"},{"name":"b","type":["null","string"],"default":null}]}"#;
+    registry_call(
+        &url,
+        "POST",
+        &format!("/subjects/{other}-value/versions"),
+        Some(&json!({ "schema": widened })),
+    );
+    let e = encode(&mut latest, &other, &schema, &value).unwrap_err();
+    assert!(e.contains("does not have the layout"), "{e}");
+}

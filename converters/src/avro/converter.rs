@@ -16,7 +16,7 @@ use super::decoder::{decode, Reader};
 use super::encoder::encode;
 use super::from_connect::avro_schema_json;
 use super::registry_client::{RegistryClient, RegistryError};
-use super::schema::AvroSchema;
+use super::schema::{same_layout, AvroSchema};
 use super::schemaless::{
     decode_schemaless, encode_schemaless, ANYTHING_FULL_NAME, ANYTHING_SCHEMA,
 };
@@ -238,13 +238,14 @@ impl AvroConverter {
                 .client()?
                 .latest(&subject)
                 .map_err(|e| fail("Error retrieving latest version of Avro schema", e))?;
-            let same = serde_json::from_str::<Json>(&latest)
-                .ok()
-                .zip(serde_json::from_str::<Json>(&w.text).ok())
-                .is_some_and(|(a, b)| a == b);
+            // The record is written by its own schema; the latest one must read the same bytes the same way.
+            let same = match (AvroSchema::parse(&latest), AvroSchema::parse(&w.text)) {
+                (Ok(latest), Ok(own)) => same_layout(&own, &latest),
+                _ => false,
+            };
             if !same {
                 return Err(ConnectError::data(format!(
-                    "Failed to serialize Avro data from topic {topic}: use.latest.version: the latest schema of subject {subject} (version {version}, id {id}) is not the record's schema {}; this converter writes records only with their own schema",
+                    "Failed to serialize Avro data from topic {topic}: use.latest.version: the latest schema of subject {subject} (version {version}, id {id}) does not have the layout of the record's schema {} (same types, field names and order, union branches); this converter writes records with their own schema's layout",
                     w.text
                 )));
             }

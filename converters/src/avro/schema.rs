@@ -128,6 +128,7 @@ impl AvroSchema {
         let mut parser = Parser {
             nodes: Vec::new(),
             names: HashMap::new(),
+            defining: HashMap::new(),
         };
         let root = parser.parse(&json, None)?;
         Ok(AvroSchema {
@@ -149,9 +150,58 @@ impl AvroSchema {
     }
 }
 
+/// Whether data written with `a` is, byte for byte, data of `b`: the same types, record field names and order, union
+/// branches, enum symbols and fixed sizes (type names, docs, defaults and other properties aside).
+pub(crate) fn same_layout(a: &AvroSchema, b: &AvroSchema) -> bool {
+    layout_eq(a, a.root, b, b.root, &mut Vec::new())
+}
+
+fn layout_eq(
+    a: &AvroSchema,
+    ai: usize,
+    b: &AvroSchema,
+    bi: usize,
+    seen: &mut Vec<(usize, usize)>,
+) -> bool {
+    if seen.contains(&(ai, bi)) {
+        return true;
+    }
+    match (&a.node(ai).kind, &b.node(bi).kind) {
+        (Kind::Array(x), Kind::Array(y)) | (Kind::Map(x), Kind::Map(y)) => {
+            layout_eq(a, *x, b, *y, seen)
+        }
+        (Kind::Union(xs), Kind::Union(ys)) => {
+            xs.len() == ys.len()
+                && xs
+                    .iter()
+                    .zip(ys)
+                    .all(|(x, y)| layout_eq(a, *x, b, *y, seen))
+        }
+        (Kind::Record { fields: fa, .. }, Kind::Record { fields: fb, .. }) => {
+            seen.push((ai, bi));
+            fa.len() == fb.len()
+                && fa
+                    .iter()
+                    .zip(fb)
+                    .all(|(x, y)| x.name == y.name && layout_eq(a, x.node, b, y.node, seen))
+        }
+        (Kind::Enum { symbols: x, .. }, Kind::Enum { symbols: y, .. }) => x == y,
+        (Kind::Fixed { size: x, .. }, Kind::Fixed { size: y, .. }) => x == y,
+        (x, y) => {
+            std::mem::discriminant(x) == std::mem::discriminant(y)
+                && !matches!(
+                    x,
+                    Kind::Array(_) | Kind::Map(_) | Kind::Union(_) | Kind::Record { .. }
+                )
+        }
+    }
+}
+
 struct Parser {
     nodes: Vec<Node>,
     names: HashMap<String, usize>,
+    /// Named types whose definition is being parsed (their node is still a placeholder), by node index.
+    defining: HashMap<usize, String>,
 }
 
 impl Parser {
@@ -198,10 +248,13 @@ impl Parser {
                     if matches!(node.kind, Kind::Union(_)) {
                         return Err(invalid("unions may not immediately contain other unions"));
                     }
-                    let key = node
-                        .full_name()
-                        .unwrap_or_else(|| node.type_name())
-                        .to_string();
+                    let key = match self.defining.get(&index) {
+                        Some(name) => name.clone(),
+                        None => node
+                            .full_name()
+                            .unwrap_or_else(|| node.type_name())
+                            .to_string(),
+                    };
                     if seen.contains(&key) {
                         return Err(invalid(format!("duplicate in union: {key}")));
                     }
@@ -277,6 +330,7 @@ impl Parser {
                 // Reserve the node first so that the record can refer to itself.
                 let index = self.push(Kind::Null, props);
                 self.names.insert(full.clone(), index);
+                self.defining.insert(index, full.clone());
                 let space = space.filter(|s| !s.is_empty());
                 let kind = match type_name {
                     "enum" => {
@@ -347,6 +401,7 @@ impl Parser {
                     }
                 };
                 self.nodes[index].kind = kind;
+                self.defining.remove(&index);
                 Ok(index)
             }
             other => self

@@ -503,3 +503,27 @@ fn schemaless_values_use_the_anything_record() {
         .message()
         .contains("Unknown Java type for schemaless data"));
 }
+
+#[test]
+fn layouts_compare_types_and_field_names_not_docs_or_names() {
+    use super::schema::same_layout;
+    let parse = |t: &str| AvroSchema::parse(t).unwrap();
+    let own = parse(
+        r#"{"type":"record","name":"ConnectDefault","namespace":"io.confluent.connect.avro","fields":[{"name":"a","type":"int"},{"name":"b","type":["null","string"],"default":null}]}"#,
+    );
+    let documented = parse(
+        r#"{"type":"record","name":"Thing","namespace":"x","doc":"d","fields":[{"name":"a","type":"int","doc":"an a"},{"name":"b","type":["null",{"type":"string","avro.java.string":"String"}],"default":null}]}"#,
+    );
+    assert!(same_layout(&own, &documented));
+    let reordered = parse(
+        r#"{"type":"record","name":"T","fields":[{"name":"b","type":["null","string"]},{"name":"a","type":"int"}]}"#,
+    );
+    assert!(!same_layout(&own, &reordered));
+    let widened = parse(
+        r#"{"type":"record","name":"T","fields":[{"name":"a","type":"long"},{"name":"b","type":["null","string"]}]}"#,
+    );
+    assert!(!same_layout(&own, &widened));
+    let recursive =
+        r#"{"type":"record","name":"N","fields":[{"name":"next","type":["null","N"]}]}"#;
+    assert!(same_layout(&parse(recursive), &parse(recursive)));
+}
