@@ -527,3 +527,18 @@ fn layouts_compare_types_and_field_names_not_docs_or_names() {
         r#"{"type":"record","name":"N","fields":[{"name":"next","type":["null","N"]}]}"#;
     assert!(same_layout(&parse(recursive), &parse(recursive)));
 }
+
+#[test]
+fn without_connect_meta_data_only_avro_attributes_remain() {
+    let schema = SchemaBuilder::struct_()
+        .name("com.example.P")
+        .version(2)
+        .doc("d")
+        .with_field("i8", schemas::int8())
+        .with_field("dec", logical::decimal(1))
+        .build();
+    assert_eq!(
+        avro_schema_json(&schema, false).unwrap().to_string(),
+        r#"{"type":"record","name":"P","namespace":"com.example","fields":[{"name":"i8","type":"int"},{"name":"dec","type":{"type":"bytes","scale":1,"precision":64,"logicalType":"decimal"}}]}"#
+    );
+}
