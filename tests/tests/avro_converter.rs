@@ -1103,3 +1103,54 @@ fn use_latest_version_takes_the_latest_id_when_its_layout_matches() {
     let e = encode(&mut latest, &other, &schema, &value).unwrap_err();
     assert!(e.contains("does not have the layout"), "{e}");
 }
+
+#[test]
+fn a_registry_that_is_down_fails_the_source_task_with_a_clear_trace() {
+    let topic = unique_name("avro-down");
+    create_topic(&topic, 1);
+    let data = tempfile::tempdir().unwrap();
+    let input = data.path().join("in.txt");
+    std::fs::write(&input, "one\n").unwrap();
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let worker = Worker::start_standalone(&[], &[]);
+    let name = unique_name("avro-down-src");
+    let created = worker.rest().post_json(
+        "/connectors",
+        &json!({"name": name, "config": {
+            "connector.class": "FileStreamSource",
+            "file": input.display().to_string(),
+            "topic": topic,
+            "value.converter": CONVERTER,
+            "value.converter.schema.registry.url": dead,
+        }}),
+    );
+    assert_eq!(created.status, 201, "{created}");
+    let status = || {
+        worker
+            .rest()
+            .get(&format!("/connectors/{name}/status"))
+            .body
+    };
+    assert!(
+        wait_until(WAIT, || status()["tasks"][0]["state"] == "FAILED"),
+        "task should fail: {}\n{}",
+        status(),
+        worker.log_tail_block()
+    );
+    let trace = status()["tasks"][0]["trace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        trace.contains("org.apache.kafka.connect.errors.DataException")
+            && trace.contains("Error registering Avro schema")
+            && trace.contains("Schema Registry unreachable")
+            && trace.contains(&dead),
+        "trace: {trace}"
+    );
+    assert_eq!(
+        worker.rest().get("/").status,
+        200,
+        "the worker keeps serving"
+    );
+}
