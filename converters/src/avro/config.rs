@@ -9,6 +9,8 @@ use crate::config::{converter_config_def, parse, ConverterType};
 pub const SCHEMA_REGISTRY_URL_CONFIG: &str = "schema.registry.url";
 pub const BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG: &str = "basic.auth.credentials.source";
 pub const USER_INFO_CONFIG: &str = "basic.auth.user.info";
+/// Confluent's older name for `basic.auth.user.info`, still honoured when the new one is empty.
+pub const SCHEMA_REGISTRY_USER_INFO_CONFIG: &str = "schema.registry.basic.auth.user.info";
 pub const AUTO_REGISTER_SCHEMAS_CONFIG: &str = "auto.register.schemas";
 pub const USE_LATEST_VERSION_CONFIG: &str = "use.latest.version";
 pub const KEY_SUBJECT_NAME_STRATEGY_CONFIG: &str = "key.subject.name.strategy";
@@ -75,9 +77,16 @@ impl AvroConverterConfig {
                 "Specify how to pick the credentials for the Basic authentication header. The supported values are URL and USER_INFO",
             )
             .default_value("URL")
-            .one_of(&["URL", "USER_INFO"])
+            .one_of(&["URL", "USER_INFO", "SASL_INHERIT"])
             .define(
                 USER_INFO_CONFIG,
+                ConfigType::Password,
+                Importance::Medium,
+                "Specify the user info for the Basic authentication in the form of {username}:{password}",
+            )
+            .default_value("")
+            .define(
+                SCHEMA_REGISTRY_USER_INFO_CONFIG,
                 ConfigType::Password,
                 Importance::Medium,
                 "Specify the user info for the Basic authentication in the form of {username}:{password}",
@@ -154,11 +163,16 @@ impl AvroConverterConfig {
             .unwrap_or("URL")
         {
             "USER_INFO" => CredentialsSource::UserInfo,
+            "SASL_INHERIT" => {
+                return Err(ConnectError::config(format!(
+                    "{BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG}=SASL_INHERIT is not supported by this AvroConverter; use USER_INFO or URL"
+                )))
+            }
             _ => CredentialsSource::Url,
         };
-        let user_info = parsed
-            .string(USER_INFO_CONFIG)
-            .filter(|s| !s.is_empty())
+        let user_info = [USER_INFO_CONFIG, SCHEMA_REGISTRY_USER_INFO_CONFIG]
+            .iter()
+            .find_map(|k| parsed.string(k).filter(|s| !s.is_empty()))
             .map(str::to_string);
         if credentials_source == CredentialsSource::UserInfo && user_info.is_none() {
             return Err(ConnectError::config(format!(
@@ -268,5 +282,27 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message().contains("basic.auth.user.info"), "{err}");
+        let old_name = AvroConverterConfig::parse(
+            &props(&[
+                ("schema.registry.url", "http://a:1"),
+                ("basic.auth.credentials.source", "USER_INFO"),
+                ("schema.registry.basic.auth.user.info", "old:name"),
+            ]),
+            ConverterType::Key,
+        )
+        .unwrap();
+        assert_eq!(old_name.user_info.as_deref(), Some("old:name"));
+        let err = AvroConverterConfig::parse(
+            &props(&[
+                ("schema.registry.url", "http://a:1"),
+                ("basic.auth.credentials.source", "SASL_INHERIT"),
+            ]),
+            ConverterType::Key,
+        )
+        .unwrap_err();
+        assert!(
+            err.message().contains("SASL_INHERIT is not supported"),
+            "{err}"
+        );
     }
 }
