@@ -1,5 +1,6 @@
 //! Converter throughput for a 10-field struct record of about 200 bytes: JSON with schemas, JSON without, String,
-//! and raw serde_json parsing/serializing of the same JSON text as the ceiling.
+//! Avro (warm caches, against the test Schema Registry script started on a free port), and raw serde_json
+//! parsing/serializing of the same JSON text as the ceiling.
 
 use std::hint::black_box;
 
@@ -7,7 +8,7 @@ use connect_api::converter::Converter;
 use connect_api::data::{logical, schemas, SchemaBuilder, SchemaRef, Struct, Value};
 use connect_api::header::Headers;
 use connect_api::Config;
-use connect_converters::{JsonConverter, StringConverter};
+use connect_converters::{AvroConverter, JsonConverter, StringConverter};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn record() -> (SchemaRef, Value) {
@@ -152,11 +153,91 @@ fn serde_json_ceiling(c: &mut Criterion) {
     group.finish();
 }
 
+/// The test Schema Registry (`tests/scripts/schema_registry.py`, in memory) on a free port, killed on drop.
+struct Registry {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/scripts/schema_registry.py"
+        );
+        let child = std::process::Command::new("python3")
+            .args([script, "--port", &port.to_string()])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting the test schema registry (python3)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "registry did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Registry {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn avro(c: &mut Criterion) {
+    let registry = Registry::start();
+    let (schema, value) = record();
+    let mut converter = AvroConverter::new();
+    let mut config = Config::new();
+    config.insert("schema.registry.url".into(), registry.url.clone());
+    Converter::configure(&mut converter, &config, false).expect("config");
+    let mut headers = Headers::new();
+    // The first calls register the schema and fetch it by id; the measured ones hit the caches.
+    let bytes = converter
+        .from_connect_data("t", &mut headers, Some(&schema), &value)
+        .expect("encode")
+        .expect("bytes");
+    converter
+        .to_connect_data("t", &headers, Some(&bytes))
+        .expect("decode");
+    let mut group = c.benchmark_group("avro");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(format!("to_bytes ({} B)", bytes.len()), |b| {
+        b.iter(|| {
+            converter
+                .from_connect_data("t", &mut headers, Some(&schema), black_box(&value))
+                .expect("encode")
+        })
+    });
+    group.bench_function("from_bytes", |b| {
+        b.iter(|| {
+            converter
+                .to_connect_data("t", &headers, Some(black_box(&bytes)))
+                .expect("decode")
+        })
+    });
+    group.finish();
+    drop(registry);
+}
+
 criterion_group!(
     benches,
     json_with_schema,
     json_schemaless,
     string,
+    avro,
     serde_json_ceiling
 );
 criterion_main!(benches);

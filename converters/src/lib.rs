@@ -1,7 +1,8 @@
 //! connect-converters: Kafka Connect's built-in converters, byte-compatible with Kafka's: `JsonConverter`,
-//! `StringConverter`, `ByteArrayConverter`, the number and boolean converters, `SimpleHeaderConverter`, and the
-//! registry the worker lists and creates them from.
+//! `StringConverter`, `ByteArrayConverter`, the number and boolean converters, `SimpleHeaderConverter`, Confluent's
+//! `AvroConverter` with its Schema Registry client, and the registry the worker lists and creates them from.
 
+pub mod avro;
 pub mod bytearray;
 pub mod config;
 pub mod header;
@@ -11,6 +12,7 @@ pub mod number;
 pub mod registry;
 pub mod string;
 
+pub use avro::AvroConverter;
 pub use bytearray::ByteArrayConverter;
 pub use header::SimpleHeaderConverter;
 pub use json::{DecimalFormat, JsonConverter, JsonConverterConfig};

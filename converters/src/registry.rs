@@ -6,6 +6,7 @@ use connect_api::config::ConfigDef;
 use connect_api::converter::{Converter, HeaderConverter};
 use connect_api::plugin::{PluginInfo, PluginKind};
 
+use crate::avro::{self, AvroConverter, AvroConverterConfig};
 use crate::bytearray::{self, ByteArrayConverter};
 use crate::config::converter_config_def;
 use crate::header::{self, SimpleHeaderConverter};
@@ -113,6 +114,15 @@ pub fn converter_plugins() -> Vec<(PluginInfo, ConverterFactory)> {
             info(kind, ShortType::CLASS_NAME, true, converter_config_def()),
             || Box::new(ShortConverter::new()),
         ),
+        (
+            info(
+                kind,
+                avro::CLASS_NAME,
+                false,
+                AvroConverterConfig::config_def(),
+            ),
+            || Box::new(AvroConverter::new()),
+        ),
     ]
 }
 
@@ -201,7 +211,7 @@ mod tests {
     #[test]
     fn lists_kafka_class_names_and_aliases() {
         let converters = converter_plugins();
-        assert_eq!(converters.len(), 9);
+        assert_eq!(converters.len(), 10);
         let json = &converters[0].0;
         assert_eq!(
             json.class_name,
@@ -222,8 +232,16 @@ mod tests {
             .map(|(i, _)| i)
             .chain(headers.iter().map(|(i, _)| i));
         for info in infos {
-            assert!(info.class_name.starts_with("org.apache.kafka.connect."));
+            assert!(
+                info.class_name.starts_with("org.apache.kafka.connect.")
+                    || info.class_name == "io.confluent.connect.avro.AvroConverter",
+                "{}",
+                info.class_name
+            );
         }
+        let avro = &converters[9].0;
+        assert_eq!(avro.aliases, vec!["AvroConverter", "Avro"]);
+        assert!(avro.config_def.key("schema.registry.url").is_some());
     }
 
     #[test]
@@ -236,6 +254,8 @@ mod tests {
             "org.apache.kafka.connect.converters.ByteArrayConverter",
             "IntegerConverter",
             "BooleanConverter",
+            "io.confluent.connect.avro.AvroConverter",
+            "AvroConverter",
         ] {
             assert!(new_converter(name).is_some(), "{name}");
         }

@@ -1,6 +1,6 @@
 //! Kafka's `JsonConverter` (`org.apache.kafka.connect.json.JsonConverter`): JSON with or without an embedded schema.
 
-mod cache;
+pub(crate) mod cache;
 mod config;
 mod converter;
 mod decoder;
