@@ -42,7 +42,7 @@ enum {
     CONNECT_KIND_PREDICATE = 6
 };
 
-/* Roles for create(): the connector itself or one of its tasks. */
+/* Roles for create(): the connector itself or one of its tasks (ignored for transformations and predicates). */
 enum { CONNECT_ROLE_CONNECTOR = 0, CONNECT_ROLE_TASK = 1 };
 
 /* Status codes. On an error the response buffer holds a UTF-8 message. */
@@ -69,7 +69,10 @@ enum {
     CONNECT_OP_SINK_OPEN = 20,       /* partitions -> empty */
     CONNECT_OP_SINK_PUT = 21,        /* u32 count, count x record -> empty */
     CONNECT_OP_SINK_PRE_COMMIT = 22, /* partition_offsets -> partition_offsets */
-    CONNECT_OP_SINK_CLOSE = 23       /* partitions -> empty */
+    CONNECT_OP_SINK_CLOSE = 23,      /* partitions -> empty */
+    CONNECT_OP_CONFIGURE = 30,       /* config -> empty (transformation or predicate) */
+    CONNECT_OP_TRANSFORM_APPLY = 31, /* record -> u8 kept [, record when kept is 1] */
+    CONNECT_OP_PREDICATE_TEST = 32   /* record -> u8 (1 = true) */
 };
 
 /* Operations a plugin calls on the worker through ConnectHost.call. */

@@ -1,6 +1,7 @@
 //! The plugin ABI end to end: a C plugin compiled here with the system compiler loads, runs and resumes from its
 //! offsets; panicking plugins fail only their own task while the worker and REST keep working; a library built
-//! for another ABI version is skipped with a log line naming both versions.
+//! for another ABI version is skipped with a log line naming both versions; transformations and predicates from a
+//! plugin library are listed and run in connectors' chains.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use connect_tests::{
     consume_n, consume_until, create_topic, plugin_library, target_dir, unique_name, wait_until,
-    workspace_root, Worker,
+    workspace_root, write_lines, Worker,
 };
 use serde_json::json;
 
@@ -216,4 +217,100 @@ fn panics_fail_only_their_own_task() {
     )
     .0 == "FAILED"));
     assert_eq!(rest.get("/connectors").status, 200);
+}
+
+#[test]
+fn transformations_and_predicates_load_from_plugin_libraries() {
+    let plugins = plugin_dir();
+    let dir = plugins.path().display().to_string();
+    let worker = Worker::start_standalone(&[("plugin.path", &dir)], &[]);
+    let rest = worker.rest();
+
+    let listed = rest.get("/connector-plugins?connectorsOnly=false");
+    let kind_of = |class: &str| {
+        listed
+            .body
+            .as_array()
+            .expect("plugins")
+            .iter()
+            .find(|p| p["class"] == class)
+            .map(|p| p["type"].clone())
+    };
+    assert_eq!(
+        kind_of("io.connectrs.test.UppercaseValue"),
+        Some(json!("transformation")),
+        "{listed}"
+    );
+    assert_eq!(
+        kind_of("io.connectrs.test.ValueContains"),
+        Some(json!("predicate")),
+        "{listed}"
+    );
+    let connectors_only = rest.get("/connector-plugins");
+    assert!(
+        !connectors_only.body.to_string().contains("UppercaseValue"),
+        "{connectors_only}"
+    );
+    let config = rest.get("/connector-plugins/UppercaseValue/config");
+    assert_eq!(config.status, 200, "{config}");
+    assert_eq!(config.body[0]["name"], "suffix", "{config}");
+
+    // Upper-case every line (plugin transformation), then drop the ones containing SKIP (built-in Filter with the
+    // plugin predicate).
+    let data = tempfile::tempdir().expect("temp dir");
+    let input = data.path().join("input.txt");
+    write_lines(&input, &["one", "skip me", "two"]);
+    let topic = unique_name("plugin-smt");
+    create_topic(&topic, 1);
+    let source = json!({
+        "connector.class": "FileStreamSource",
+        "file": input.display().to_string(),
+        "topic": topic,
+        "transforms": "upper,dropSkipped",
+        "transforms.upper.type": "io.connectrs.test.UppercaseValue",
+        "transforms.upper.suffix": "!",
+        "transforms.dropSkipped.type": "Filter",
+        "transforms.dropSkipped.predicate": "skipped",
+        "predicates": "skipped",
+        "predicates.skipped.type": "ValueContains",
+        "predicates.skipped.text": "SKIP",
+    });
+    let created = rest.post_json(
+        "/connectors",
+        &json!({"name": "plugin-smt", "config": source}),
+    );
+    assert_eq!(created.status, 201, "{created}");
+    let records = consume_n(&topic, 2, Duration::from_secs(30));
+    assert_eq!(values(&records), vec!["ONE!", "TWO!"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        values(&consume_until(&topic, Duration::from_secs(1), |_| false)),
+        vec!["ONE!", "TWO!"],
+        "the filtered line must not arrive"
+    );
+
+    // A plugin predicate's configure error fails the task with the plugin's message, as in Kafka (its ConfigDef
+    // declares nothing, so validation accepts the config).
+    let mut missing_text = source.clone();
+    missing_text
+        .as_object_mut()
+        .expect("object")
+        .remove("predicates.skipped.text");
+    let created = rest.post_json(
+        "/connectors",
+        &json!({"name": "plugin-smt-bad", "config": missing_text}),
+    );
+    assert_eq!(created.status, 201, "{created}");
+    assert!(
+        wait_until(Duration::from_secs(30), || task_state(
+            &worker,
+            "plugin-smt-bad"
+        )
+        .0 == "FAILED"),
+        "{:?}",
+        task_state(&worker, "plugin-smt-bad")
+    );
+    let (_, trace) = task_state(&worker, "plugin-smt-bad");
+    assert!(trace.contains("ValueContains needs 'text'"), "{trace}");
+    assert_eq!(task_state(&worker, "plugin-smt").0, "RUNNING");
 }

@@ -20,12 +20,15 @@ use crate::error::{ConnectError, ConnectResult};
 use crate::record::{OffsetMap, SinkRecord, TopicPartition};
 use crate::sink::{SinkTask, SinkTaskContext};
 use crate::source::{SourceTask, SourceTaskContext};
+use crate::transform::{Predicate, Transformation};
 
 /// A live plugin object inside the library.
 pub enum Instance {
     Connector(Box<dyn Connector>),
     SourceTask(Box<dyn SourceTask>),
     SinkTask(Box<dyn SinkTask>),
+    Transformation(Box<dyn Transformation>),
+    Predicate(Box<dyn Predicate>),
 }
 
 type Factory = Box<dyn Fn(u32) -> Option<Instance> + Send + Sync>;
@@ -88,6 +91,46 @@ impl PluginDef {
                 role::TASK => Some(Instance::SinkTask(Box::<T>::default())),
                 _ => None,
             },
+        )
+    }
+
+    /// A single message transformation, usable in any connector's `transforms` chain.
+    pub fn transformation<T>(
+        class_name: &str,
+        aliases: &[&str],
+        version: &str,
+        config_def: ConfigDef,
+    ) -> Self
+    where
+        T: Transformation + Default + 'static,
+    {
+        Self::new(
+            kind::TRANSFORMATION,
+            class_name,
+            aliases,
+            version,
+            config_def,
+            |_| Some(Instance::Transformation(Box::<T>::default())),
+        )
+    }
+
+    /// A predicate, usable in any connector's `predicates`.
+    pub fn predicate<P>(
+        class_name: &str,
+        aliases: &[&str],
+        version: &str,
+        config_def: ConfigDef,
+    ) -> Self
+    where
+        P: Predicate + Default + 'static,
+    {
+        Self::new(
+            kind::PREDICATE,
+            class_name,
+            aliases,
+            version,
+            config_def,
+            |_| Some(Instance::Predicate(Box::<P>::default())),
         )
     }
 
@@ -412,6 +455,19 @@ fn dispatch(inst: &mut GuestInstance, op: u32, request: &[u8]) -> ConnectResult<
         }
         (Instance::SinkTask(t), op::SINK_CLOSE) => t.close(&req.partitions()?)?,
         (Instance::SinkTask(t), op::TASK_STOP) => t.stop()?,
+        (Instance::Transformation(t), op::CONFIGURE) => t.configure(&req.config()?)?,
+        (Instance::Transformation(t), op::TRANSFORM_APPLY) => match t.apply(req.record()?)? {
+            Some(record) => {
+                out.u8(1).record(&record);
+            }
+            None => {
+                out.u8(0);
+            }
+        },
+        (Instance::Predicate(p), op::CONFIGURE) => p.configure(&req.config()?)?,
+        (Instance::Predicate(p), op::PREDICATE_TEST) => {
+            out.u8(u8::from(p.test(&req.record()?)?));
+        }
         (_, other) => return Err(unsupported(other)),
     }
     Ok(out.finish())

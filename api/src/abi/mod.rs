@@ -146,7 +146,7 @@ pub mod kind {
     pub const PREDICATE: u32 = 6;
 }
 
-/// What `create` makes: the connector itself or one of its tasks.
+/// What `create` makes: the connector itself or one of its tasks (transformations and predicates ignore it).
 pub mod role {
     pub const CONNECTOR: u32 = 0;
     pub const TASK: u32 = 1;
@@ -182,6 +182,12 @@ pub mod op {
     pub const SINK_PRE_COMMIT: u32 = 22;
     /// partitions → empty
     pub const SINK_CLOSE: u32 = 23;
+    /// config → empty (a transformation or predicate instance)
+    pub const CONFIGURE: u32 = 30;
+    /// record → u8 kept (0: dropped), then the record when kept
+    pub const TRANSFORM_APPLY: u32 = 31;
+    /// record → u8 (1: true)
+    pub const PREDICATE_TEST: u32 = 32;
 }
 
 /// Operations a plugin asks of the worker through `ConnectHost.call`.

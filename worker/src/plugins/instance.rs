@@ -11,9 +11,10 @@ use connect_api::abi::codec::{Decoder, Encoder};
 use connect_api::abi::{host_op, op, role, status, ConnectBuf, ConnectHost};
 use connect_api::config::{ConfigDef, ConfigValue};
 use connect_api::sink::PartitionOffsets;
+use connect_api::transform::{Predicate, Transformation};
 use connect_api::{
-    Config, ConnectError, ConnectResult, Connector, ConnectorContext, SinkRecord, SinkTask,
-    SinkTaskContext, SourceRecord, SourceTask, SourceTaskContext, TopicPartition,
+    Config, ConnectError, ConnectRecord, ConnectResult, Connector, ConnectorContext, SinkRecord,
+    SinkTask, SinkTaskContext, SourceRecord, SourceTask, SourceTaskContext, TopicPartition,
 };
 
 use super::library::{LibraryPlugin, PluginLibrary};
@@ -249,6 +250,57 @@ impl SinkTask for PluginSinkTask {
     }
     fn stop(&mut self) -> ConnectResult<()> {
         self.0.call(op::TASK_STOP, &[]).map(drop)
+    }
+}
+
+/// A transformation living in a plugin library.
+pub struct PluginTransformation(RawInstance);
+
+impl PluginTransformation {
+    pub fn create(plugin: &LibraryPlugin) -> ConnectResult<Self> {
+        RawInstance::create(plugin, role::CONNECTOR).map(PluginTransformation)
+    }
+}
+
+impl Transformation for PluginTransformation {
+    fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.0
+            .call(op::CONFIGURE, &encode(|e| e.config(config)))
+            .map(drop)
+    }
+    fn apply(&mut self, record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        let resp = self
+            .0
+            .call(op::TRANSFORM_APPLY, &encode(|e| e.record(&record)))?;
+        let mut d = Decoder::new(resp);
+        if d.bool()? {
+            d.record().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// A predicate living in a plugin library.
+pub struct PluginPredicate(RawInstance);
+
+impl PluginPredicate {
+    pub fn create(plugin: &LibraryPlugin) -> ConnectResult<Self> {
+        RawInstance::create(plugin, role::CONNECTOR).map(PluginPredicate)
+    }
+}
+
+impl Predicate for PluginPredicate {
+    fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.0
+            .call(op::CONFIGURE, &encode(|e| e.config(config)))
+            .map(drop)
+    }
+    fn test(&mut self, record: &ConnectRecord) -> ConnectResult<bool> {
+        let resp = self
+            .0
+            .call(op::PREDICATE_TEST, &encode(|e| e.record(record)))?;
+        Decoder::new(resp).bool()
     }
 }
 

@@ -7,18 +7,21 @@ mod library;
 use std::path::{Path, PathBuf};
 
 use connect_api::converter::{Converter, HeaderConverter};
-use connect_api::plugin::PluginInfo;
+use connect_api::plugin::{PluginInfo, PluginKind};
 use connect_api::transform::{Predicate, Transformation};
 use tracing::{info, warn};
 
-pub use instance::{PluginConnector, PluginSinkTask, PluginSourceTask};
+pub use instance::{
+    PluginConnector, PluginPredicate, PluginSinkTask, PluginSourceTask, PluginTransformation,
+};
 pub use library::LibraryPlugin;
 
 type Builtins<T> = Vec<(PluginInfo, fn() -> Box<T>)>;
 
 /// Every plugin this worker can run.
 pub struct Plugins {
-    connectors: Vec<LibraryPlugin>,
+    /// Connectors, transformations and predicates loaded from `plugin.path`.
+    libraries: Vec<LibraryPlugin>,
     converters: Builtins<dyn Converter>,
     header_converters: Builtins<dyn HeaderConverter>,
     transformations: Builtins<dyn Transformation>,
@@ -68,15 +71,20 @@ fn library_files(entry: &Path) -> Vec<PathBuf> {
 impl Plugins {
     /// Scans every `plugin.path` entry and registers the built-ins.
     pub fn load(plugin_path: &[String]) -> Plugins {
-        let mut connectors: Vec<LibraryPlugin> = Vec::new();
+        let mut libraries: Vec<LibraryPlugin> = Vec::new();
         for entry in plugin_path {
             for file in library_files(Path::new(entry)) {
                 match library::open(&file) {
                     Ok(Some(found)) => {
                         for plugin in found {
-                            if !plugin.info.kind.is_connector() {
+                            let loadable = plugin.info.kind.is_connector()
+                                || matches!(
+                                    plugin.info.kind,
+                                    PluginKind::Transformation | PluginKind::Predicate
+                                );
+                            if !loadable {
                                 warn!("{}: {} plugins are not loadable from libraries yet; {} skipped", file.display(), plugin.info.kind.name(), plugin.info.class_name);
-                            } else if connectors
+                            } else if libraries
                                 .iter()
                                 .any(|c| c.info.class_name == plugin.info.class_name)
                             {
@@ -93,7 +101,7 @@ impl Plugins {
                                     plugin.info.version,
                                     file.display()
                                 );
-                                connectors.push(plugin);
+                                libraries.push(plugin);
                             }
                         }
                     }
@@ -103,7 +111,7 @@ impl Plugins {
             }
         }
         Plugins {
-            connectors,
+            libraries,
             converters: connect_converters::converter_plugins(),
             header_converters: connect_converters::header_converter_plugins(),
             transformations: connect_transforms::transformation_plugins(),
@@ -113,7 +121,17 @@ impl Plugins {
 
     /// A connector plugin by class name or alias.
     pub fn connector(&self, name: &str) -> Option<&LibraryPlugin> {
-        self.connectors.iter().find(|p| p.info.matches(name))
+        self.library_plugin(name, |k| k.is_connector())
+    }
+
+    fn library_plugin(
+        &self,
+        name: &str,
+        kind: impl Fn(PluginKind) -> bool,
+    ) -> Option<&LibraryPlugin> {
+        self.libraries
+            .iter()
+            .find(|p| kind(p.info.kind) && p.info.matches(name))
     }
 
     pub fn new_converter(&self, name: &str) -> Option<Box<dyn Converter>> {
@@ -122,17 +140,36 @@ impl Plugins {
     pub fn new_header_converter(&self, name: &str) -> Option<Box<dyn HeaderConverter>> {
         find(&self.header_converters, name)
     }
+    /// A built-in transformation, else one from a plugin library (None also when the library cannot make one).
     pub fn new_transformation(&self, name: &str) -> Option<Box<dyn Transformation>> {
-        find(&self.transformations, name)
+        find(&self.transformations, name).or_else(|| {
+            let plugin = self.library_plugin(name, |k| k == PluginKind::Transformation)?;
+            let made = PluginTransformation::create(plugin)
+                .map_err(|e| warn!("{e}"))
+                .ok()?;
+            Some(Box::new(made) as Box<dyn Transformation>)
+        })
     }
+    /// A built-in predicate, else one from a plugin library.
     pub fn new_predicate(&self, name: &str) -> Option<Box<dyn Predicate>> {
-        find(&self.predicates, name)
+        find(&self.predicates, name).or_else(|| {
+            let plugin = self.library_plugin(name, |k| k == PluginKind::Predicate)?;
+            let made = PluginPredicate::create(plugin)
+                .map_err(|e| warn!("{e}"))
+                .ok()?;
+            Some(Box::new(made) as Box<dyn Predicate>)
+        })
     }
 
     /// Every plugin's metadata in Kafka's listing order (sinks, sources, transformations, predicates, converters,
     /// header converters), each kind sorted by class name.
     pub fn list(&self, connectors_only: bool) -> Vec<&PluginInfo> {
-        let mut all: Vec<&PluginInfo> = self.connectors.iter().map(|p| &p.info).collect();
+        let mut all: Vec<&PluginInfo> = self
+            .libraries
+            .iter()
+            .map(|p| &p.info)
+            .filter(|info| !connectors_only || info.kind.is_connector())
+            .collect();
         if !connectors_only {
             all.extend(self.transformations.iter().map(|(i, _)| i));
             all.extend(self.predicates.iter().map(|(i, _)| i));

@@ -1,14 +1,16 @@
-//! Test plugins that panic on purpose: `PanickingSource` panics in `poll` after a few records, `PanickingSink`
-//! panics in `put`. The worker must turn only their task FAILED, with the panic message as the trace.
+//! Test plugins: `PanickingSource` panics in `poll` after a few records and `PanickingSink` in `put` (the worker must
+//! turn only their task FAILED, with the panic message as the trace); `UppercaseValue` and `ValueContains`, a
+//! transformation and a predicate shipped through the plugin ABI.
 
 use connect_api::abi::guest::PluginDef;
 use connect_api::config::{ConfigDef, ConfigType, Importance};
 use connect_api::data::{schemas, Value};
+use connect_api::transform::{Predicate, Transformation};
 use connect_api::{
     Config, ConnectRecord, ConnectResult, Connector, ConnectorContext, SinkRecord, SinkTask,
     SinkTaskContext,
 };
-use connect_api::{OffsetMap, SourceRecord, SourceTask, SourceTaskContext};
+use connect_api::{ConnectError, OffsetMap, SourceRecord, SourceTask, SourceTaskContext};
 
 /// The panic message the tests look for in the task trace.
 pub const PANIC_MESSAGE: &str = "deliberate test panic";
@@ -86,6 +88,45 @@ impl SinkTask for PanickingSinkTask {
     }
 }
 
+/// Upper-cases a string value and appends `suffix`; other values are a DataException.
+#[derive(Default)]
+struct UppercaseValue {
+    suffix: String,
+}
+
+impl Transformation for UppercaseValue {
+    fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.suffix = config.get("suffix").cloned().unwrap_or_default();
+        Ok(())
+    }
+    fn apply(&mut self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        let Value::String(text) = &record.value else {
+            return Err(ConnectError::data("UppercaseValue needs a string value"));
+        };
+        record.value = Value::from(format!("{}{}", text.to_uppercase(), self.suffix));
+        Ok(Some(record))
+    }
+}
+
+/// True when a string value contains `text`.
+#[derive(Default)]
+struct ValueContains {
+    text: String,
+}
+
+impl Predicate for ValueContains {
+    fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.text = config
+            .get("text")
+            .cloned()
+            .ok_or_else(|| ConnectError::config("ValueContains needs 'text'"))?;
+        Ok(())
+    }
+    fn test(&mut self, record: &ConnectRecord) -> ConnectResult<bool> {
+        Ok(matches!(&record.value, Value::String(s) if s.contains(&self.text)))
+    }
+}
+
 fn plugins() -> Vec<PluginDef> {
     let source_def = ConfigDef::new()
         .define(
@@ -105,6 +146,26 @@ fn plugins() -> Vec<PluginDef> {
         PluginDef::sink::<PassThroughConnector, PanickingSinkTask>(
             "io.connectrs.test.PanickingSinkConnector",
             &["PanickingSink"],
+            env!("CARGO_PKG_VERSION"),
+            ConfigDef::new(),
+        ),
+        PluginDef::transformation::<UppercaseValue>(
+            "io.connectrs.test.UppercaseValue",
+            &["UppercaseValue"],
+            env!("CARGO_PKG_VERSION"),
+            ConfigDef::new()
+                .define(
+                    "suffix",
+                    ConfigType::String,
+                    Importance::Low,
+                    "Appended to every value.",
+                )
+                .default_value("")
+                .add(),
+        ),
+        PluginDef::predicate::<ValueContains>(
+            "io.connectrs.test.ValueContains",
+            &["ValueContains"],
             env!("CARGO_PKG_VERSION"),
             ConfigDef::new(),
         ),
