@@ -233,6 +233,21 @@ pub async fn restart_task(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Internal: task configs from the worker running the connector, for the leader to write.
+pub async fn put_task_configs(
+    State(h): State<SharedHerder>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> RestResult {
+    let configs: Vec<BTreeMap<String, Json_>> = parse(&body)?;
+    let configs = configs
+        .into_iter()
+        .map(parse_config)
+        .collect::<Result<Vec<_>, _>>()?;
+    call(&h, move |h| h.put_task_configs(&name, configs)).await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 #[derive(Deserialize)]
 pub struct RestartQuery {
     #[serde(default, rename = "includeTasks")]
