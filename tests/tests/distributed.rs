@@ -327,6 +327,7 @@ fn two_workers_share_connectors_and_survive_a_sigkill() {
         (&mut b, &mut a)
     };
     victim.kill9();
+    let killed_at = std::time::Instant::now();
     let second = lines(2001..=4000);
     append_lines(&input, &second);
     let rest = survivor.rest();
@@ -339,6 +340,10 @@ fn two_workers_share_connectors_and_survive_a_sigkill() {
                 && all_running(&rest, n, 1)
         })
     });
+    eprintln!(
+        "SIGKILL to all tasks RUNNING on the survivor: {} ms (session.timeout.ms 6000, scheduled.rebalance.max.delay.ms 2000)",
+        killed_at.elapsed().as_millis()
+    );
     assert!(
         moved,
         "the survivor did not take over: {} / {}\n{}",
@@ -367,4 +372,124 @@ fn two_workers_share_connectors_and_survive_a_sigkill() {
         all.len(),
         written - all.len()
     );
+}
+
+#[test]
+fn writes_through_either_worker_reach_the_whole_group() {
+    let cluster = Cluster::new();
+    let data = tempfile::tempdir().expect("temp dir");
+    let input = data.path().join("input.txt");
+    write_lines(&input, &lines(1..=10));
+    let topic = unique_name("dist-rest");
+    create_topic(&topic, 1);
+    let a = cluster.worker();
+    let b = cluster.worker();
+    let (ra, rb) = (a.rest(), b.rest());
+    let name = unique_name("dist-rest-src");
+    let config = json!({
+        "connector.class": "FileStreamSource",
+        "tasks.max": "1",
+        "file": input.display().to_string(),
+        "topic": topic,
+    });
+    create_connector(&rb, &name, config.clone());
+    assert!(
+        wait_until(LONG, || all_running(&ra, &name, 1)),
+        "not RUNNING: {}",
+        status(&ra, &name)
+    );
+    let again = ra.post_json("/connectors", &json!({ "name": name, "config": config }));
+    assert_eq!(again.status, 409, "{again}");
+
+    // A config update through each worker: both see it.
+    for (i, rest) in [&ra, &rb].into_iter().enumerate() {
+        let mut updated = config.clone();
+        updated["batch.size"] = json!(format!("{}", 100 + i));
+        let r = rest.put_json(&format!("/connectors/{name}/config"), &updated);
+        assert_eq!(r.status, 200, "{r}");
+        assert_eq!(r.body["name"], name.as_str(), "{r}");
+        for reader in [&ra, &rb] {
+            assert!(
+                wait_until(LONG, || reader
+                    .get(&format!("/connectors/{name}/config"))
+                    .body["batch.size"]
+                    == json!(format!("{}", 100 + i))),
+                "{} does not see update {i}",
+                reader.base_url()
+            );
+        }
+    }
+
+    // Pause through one worker, resume through the other.
+    let r = ra.put_empty(&format!("/connectors/{name}/pause"));
+    assert_eq!(r.status, 202, "{r}");
+    assert!(
+        wait_until(LONG, || {
+            let s = status(&rb, &name);
+            s["connector"]["state"] == "PAUSED" && s["tasks"][0]["state"] == "PAUSED"
+        }),
+        "not PAUSED: {}",
+        status(&rb, &name)
+    );
+    let r = rb.put_empty(&format!("/connectors/{name}/resume"));
+    assert_eq!(r.status, 202, "{r}");
+    assert!(
+        wait_until(LONG, || all_running(&ra, &name, 1)),
+        "not resumed: {}",
+        status(&ra, &name)
+    );
+
+    // Stop (leader-only: one of the two forwards it): no tasks left; resume brings them back.
+    let r = rb.put_empty(&format!("/connectors/{name}/stop"));
+    assert_eq!(r.status, 204, "{r}");
+    assert!(
+        wait_until(LONG, || {
+            let s = status(&ra, &name);
+            s["connector"]["state"] == "STOPPED" && s["tasks"].as_array().is_some_and(Vec::is_empty)
+        }),
+        "not STOPPED: {}",
+        status(&ra, &name)
+    );
+    let r = ra.put_empty(&format!("/connectors/{name}/resume"));
+    assert_eq!(r.status, 202, "{r}");
+    assert!(
+        wait_until(LONG, || all_running(&rb, &name, 1)),
+        "not running after resume from STOPPED: {}",
+        status(&rb, &name)
+    );
+
+    // Restart with tasks through each worker: 202 with a plan.
+    for rest in [&ra, &rb] {
+        let r = rest.post_json(
+            &format!("/connectors/{name}/restart?includeTasks=true"),
+            &json!({}),
+        );
+        assert_eq!(r.status, 202, "{r}");
+        assert_eq!(r.body["connector"]["state"], "RESTARTING", "{r}");
+    }
+    assert!(
+        wait_until(LONG, || all_running(&ra, &name, 1)),
+        "not running after restart: {}",
+        status(&ra, &name)
+    );
+    let r = rb.post_json(&format!("/connectors/{name}/tasks/0/restart"), &json!({}));
+    assert_eq!(r.status, 204, "{r}");
+    let r = ra.post_json(&format!("/connectors/{name}/tasks/0/restart"), &json!({}));
+    assert_eq!(r.status, 204, "{r}");
+    let r = ra.post_json(&format!("/connectors/{name}/tasks/7/restart"), &json!({}));
+    assert_eq!(r.status, 404, "{r}");
+
+    // Delete through the other worker: gone everywhere.
+    let r = rb.delete(&format!("/connectors/{name}"));
+    assert_eq!(r.status, 204, "{r}");
+    for rest in [&ra, &rb] {
+        assert!(
+            wait_until(LONG, || rest.get(&format!("/connectors/{name}")).status
+                == 404),
+            "{} still has {name}",
+            rest.base_url()
+        );
+    }
+    let r = ra.delete(&format!("/connectors/{name}"));
+    assert_eq!(r.status, 404, "{r}");
 }

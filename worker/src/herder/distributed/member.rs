@@ -463,6 +463,10 @@ impl HerderLoop {
             self.inner.group_changed.notify_all();
         }
         debug!("Member {member_id} now runs {:?}", self.assigned);
+        // Work kept across the rebalance catches up with config records read since it was last reconciled.
+        for (name, configs) in self.work.reconcile(&self.inner, &snapshot) {
+            self.publish(&name, configs, &snapshot);
+        }
         for c in &a.connectors {
             if let Some(configs) = self.work.start_connector(&self.inner, c, &snapshot) {
                 self.publish(c, configs, &snapshot);
