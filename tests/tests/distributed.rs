@@ -201,6 +201,16 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
         .expect("a commit record");
     assert_eq!(raw_commit, br#"{"tasks":1}"#);
 
+    // The leader of a `sessioned` group (the default) wrote a session key for signing internal requests.
+    let session = value("session-key");
+    assert_eq!(session["algorithm"], "HmacSHA256", "{session}");
+    assert!(session["creation-timestamp"].is_i64(), "{session}");
+    assert_eq!(
+        session["key"].as_str().map(str::len),
+        Some(44),
+        "a 32-byte key in base64: {session}"
+    );
+
     // The status topic says RUNNING for both, with this worker's id.
     let statuses = latest_by_key(&cluster.statuses);
     for key in [
@@ -478,6 +488,27 @@ fn writes_through_either_worker_reach_the_whole_group() {
     assert_eq!(r.status, 204, "{r}");
     let r = ra.post_json(&format!("/connectors/{name}/tasks/7/restart"), &json!({}));
     assert_eq!(r.status, 404, "{r}");
+
+    // The internal task-config endpoint needs the group's signature (KIP-507, `sessioned` protocol).
+    let unsigned = ra.post_json(&format!("/connectors/{name}/tasks"), &json!([]));
+    assert_eq!(unsigned.status, 400, "{unsigned}");
+    assert_eq!(
+        unsigned.str("message"),
+        Some("Internal request missing required signature")
+    );
+    let forged = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .build(),
+    )
+    .post(format!("{}/connectors/{name}/tasks", rb.base_url()))
+    .header("X-Connect-Authorization", "bm90IGEgc2lnbmF0dXJl")
+    .header("X-Connect-Request-Signature-Algorithm", "HmacSHA256")
+    .header("Content-Type", "application/json")
+    .send("[]")
+    .expect("POST with a forged signature");
+    assert_eq!(forged.status().as_u16(), 403);
 
     // Delete through the other worker: gone everywhere.
     let r = rb.delete(&format!("/connectors/{name}"));

@@ -38,6 +38,11 @@ pub const REBALANCE_TIMEOUT_MS: &str = "rebalance.timeout.ms";
 pub const SCHEDULED_REBALANCE_MAX_DELAY_MS: &str = "scheduled.rebalance.max.delay.ms";
 pub const WORKER_SYNC_TIMEOUT_MS: &str = "worker.sync.timeout.ms";
 pub const WORKER_UNSYNC_BACKOFF_MS: &str = "worker.unsync.backoff.ms";
+pub const INTER_WORKER_KEY_GENERATION_ALGORITHM: &str = "inter.worker.key.generation.algorithm";
+pub const INTER_WORKER_KEY_SIZE: &str = "inter.worker.key.size";
+pub const INTER_WORKER_KEY_TTL_MS: &str = "inter.worker.key.ttl.ms";
+pub const INTER_WORKER_SIGNATURE_ALGORITHM: &str = "inter.worker.signature.algorithm";
+pub const INTER_WORKER_VERIFICATION_ALGORITHMS: &str = "inter.worker.verification.algorithms";
 
 const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
@@ -85,6 +90,18 @@ pub fn distributed_config_def() -> ConfigDef {
         .default_value("3000")
         .define(WORKER_UNSYNC_BACKOFF_MS, ConfigType::Int, Importance::Medium, "When the worker is out of sync with other workers and fails to catch up within worker.sync.timeout.ms, leave the Connect cluster for this long before rejoining.")
         .default_value("300000")
+        .define(INTER_WORKER_KEY_GENERATION_ALGORITHM, ConfigType::String, Importance::Low, "The algorithm to use for generating internal request keys. Only HmacSHA256 is supported by this worker.")
+        .default_value("HmacSHA256")
+        .one_of(&["HmacSHA256"])
+        .define(INTER_WORKER_KEY_SIZE, ConfigType::Int, Importance::Low, "The size of the key to use for signing internal requests, in bits. If null, the default key size for the key generation algorithm will be used.")
+        .default_null()
+        .define(INTER_WORKER_KEY_TTL_MS, ConfigType::Int, Importance::Low, "The TTL of generated session keys used for internal request validation (in milliseconds)")
+        .default_value("3600000")
+        .define(INTER_WORKER_SIGNATURE_ALGORITHM, ConfigType::String, Importance::Low, "The algorithm used to sign internal requests. Only HmacSHA256 is supported by this worker.")
+        .default_value("HmacSHA256")
+        .one_of(&["HmacSHA256"])
+        .define(INTER_WORKER_VERIFICATION_ALGORITHMS, ConfigType::List, Importance::Low, "A list of permitted algorithms for verifying internal requests, which must include the algorithm used for the inter.worker.signature.algorithm property.")
+        .default_value("HmacSHA256")
         .add()
 }
 
@@ -156,6 +173,10 @@ pub struct DistributedConfig {
     pub scheduled_rebalance_max_delay_ms: i32,
     pub worker_sync_timeout_ms: i32,
     pub worker_unsync_backoff_ms: i32,
+    /// Session key size in bytes (`inter.worker.key.size` / 8; 32 by default).
+    pub inter_worker_key_bytes: usize,
+    pub inter_worker_key_ttl_ms: i64,
+    pub inter_worker_verification_algorithms: Vec<String>,
 }
 
 impl DistributedConfig {
@@ -203,6 +224,11 @@ impl WorkerConfig {
             scheduled_rebalance_max_delay_ms: int(SCHEDULED_REBALANCE_MAX_DELAY_MS),
             worker_sync_timeout_ms: int(WORKER_SYNC_TIMEOUT_MS),
             worker_unsync_backoff_ms: int(WORKER_UNSYNC_BACKOFF_MS),
+            inter_worker_key_bytes: parsed
+                .int(INTER_WORKER_KEY_SIZE)
+                .map_or(32, |bits| (bits.max(8) / 8) as usize),
+            inter_worker_key_ttl_ms: i64::from(int(INTER_WORKER_KEY_TTL_MS).max(1)),
+            inter_worker_verification_algorithms: parsed.list(INTER_WORKER_VERIFICATION_ALGORITHMS),
         };
         Ok((Self::from_parsed(&parsed, raw), dist))
     }

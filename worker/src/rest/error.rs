@@ -41,6 +41,8 @@ impl From<HerderError> for RestError {
             }
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HerderError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HerderError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         RestError::new(status, e.to_string())
     }

@@ -55,7 +55,15 @@ pub async fn forward_to_leader(request: Request, next: Next) -> Response {
     };
     let method = parts.method.clone();
     let uri = parts.uri.clone();
-    let authorization = parts.headers.get(header::AUTHORIZATION).cloned();
+    // Authorization as Kafka copies it, and the KIP-507 signature of internal requests.
+    let copied: Vec<(String, HeaderValue)> = [
+        header::AUTHORIZATION.as_str(),
+        super::signature::SIGNATURE_HEADER,
+        super::signature::ALGORITHM_HEADER,
+    ]
+    .into_iter()
+    .filter_map(|n| parts.headers.get(n).map(|v| (n.to_string(), v.clone())))
+    .collect();
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes.clone())))
         .await;
@@ -75,7 +83,7 @@ pub async fn forward_to_leader(request: Request, next: Next) -> Response {
     };
     let url = target_url(&leader, &uri, next_forward);
     debug!("Forwarding {method} {uri} to {url}");
-    let sent = tokio::task::spawn_blocking(move || send(method, &url, bytes, authorization)).await;
+    let sent = tokio::task::spawn_blocking(move || send(method, &url, bytes, copied)).await;
     match sent {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => e.into_response(),
@@ -92,7 +100,7 @@ fn send(
     method: Method,
     url: &str,
     body: Bytes,
-    authorization: Option<HeaderValue>,
+    headers: Vec<(String, HeaderValue)>,
 ) -> Result<Response, RestError> {
     let agent = ureq::Agent::new_with_config(
         ureq::Agent::config_builder()
@@ -106,8 +114,8 @@ fn send(
         .uri(url)
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT, "application/json");
-    if let Some(auth) = authorization {
-        request = request.header(header::AUTHORIZATION, auth);
+    for (name, value) in headers {
+        request = request.header(name, value);
     }
     let request = request.body(body.to_vec()).map_err(|e| {
         RestError::new(

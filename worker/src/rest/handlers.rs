@@ -237,8 +237,24 @@ pub async fn restart_task(
 pub async fn put_task_configs(
     State(h): State<SharedHerder>,
     Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> RestResult {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (signature, algorithm) = (
+        header(super::signature::SIGNATURE_HEADER),
+        header(super::signature::ALGORITHM_HEADER),
+    );
+    let signed = body.clone();
+    call(&h, move |h| {
+        h.verify_internal_request(&signed, signature.as_deref(), algorithm.as_deref())
+    })
+    .await??;
     let configs: Vec<BTreeMap<String, Json_>> = parse(&body)?;
     let configs = configs
         .into_iter()

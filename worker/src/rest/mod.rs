@@ -4,6 +4,7 @@ pub mod entities;
 mod error;
 mod forward;
 mod handlers;
+pub mod signature;
 
 use std::sync::Arc;
 

@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use base64::Engine;
 use connect_api::Config;
 use tokio::sync::Mutex as AsyncMutex;
 use tracing::{debug, info, warn};
@@ -20,7 +21,10 @@ use crate::distributed::group::{GroupConfig, GroupError, GroupMember};
 use crate::distributed::protocol::{
     join_group_protocols, Assignment, ConnectProtocol, WorkerMetadata, PROTOCOL_TYPE,
 };
-use crate::storage::config_topic::ClusterConfigState;
+use crate::rest::signature::{self, HMAC_SHA256};
+use crate::storage::config_topic::{
+    session_key_value, ClusterConfigState, SessionKey, SESSION_KEY,
+};
 use crate::task::TaskId;
 
 /// How often the herder thread looks at the config topic and its queues when nothing wakes it.
@@ -126,6 +130,7 @@ impl HerderLoop {
             self.process_requests();
             self.process_restarts();
             self.retry_unpublished();
+            self.rotate_session_key();
             if need_join {
                 continue;
             }
@@ -456,6 +461,7 @@ impl HerderLoop {
             *view = GroupView {
                 stable: true,
                 leader,
+                sessioned: protocol == ConnectProtocol::Sessioned,
                 leader_url: Some(a.leader_url.clone()).filter(|u| !u.is_empty()),
                 owned_tasks: self.assigned.tasks.iter().map(task_id).collect(),
                 task_owners,
@@ -569,6 +575,45 @@ impl HerderLoop {
         }
     }
 
+    /// Leader of a `sessioned` group: writes a new session key when there is none or it is older than
+    /// `inter.worker.key.ttl.ms` (KIP-507).
+    fn rotate_session_key(&mut self) {
+        let view = lock(&self.inner.group).clone();
+        if !(view.stable && view.leader && view.sessioned) {
+            return;
+        }
+        let now = now_ms();
+        let current = lock(&self.inner.config).session_key.clone();
+        let due = current.is_none_or(|k| {
+            k.creation_timestamp
+                .saturating_add(self.inner.dist.inter_worker_key_ttl_ms)
+                <= now
+        });
+        if !due {
+            return;
+        }
+        let mut bytes = vec![0u8; self.inner.dist.inter_worker_key_bytes];
+        if let Err(e) = std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        {
+            warn!("Cannot generate a session key: {e}");
+            return;
+        }
+        let key = SessionKey {
+            key: base64::engine::general_purpose::STANDARD.encode(&bytes),
+            algorithm: HMAC_SHA256.to_string(),
+            creation_timestamp: now,
+        };
+        let written = self
+            .inner
+            .send_config(SESSION_KEY, Some(&session_key_value(&key)))
+            .and_then(|()| self.inner.read_config_to_end());
+        match written {
+            Ok(()) => info!("Wrote a new session key"),
+            Err(e) => warn!("Could not write a new session key: {e}"),
+        }
+    }
+
     /// Publishes a connector's task configs when they differ from the committed ones: written directly by the
     /// leader, sent to the leader's internal endpoint by other workers.
     fn publish(&mut self, name: &str, configs: Vec<Config>, state: &ClusterConfigState) {
@@ -585,7 +630,10 @@ impl HerderLoop {
                 .map_err(|e| e.to_string())
         } else {
             match &view.leader_url {
-                Some(url) => send_to_leader(url, name, &configs),
+                Some(url) => {
+                    let key = lock(&self.inner.config).session_key.clone();
+                    send_to_leader(url, name, &configs, key.as_ref())
+                }
                 None => Err("no leader is known".to_string()),
             }
         };
@@ -630,7 +678,12 @@ fn encode_all(
 }
 
 /// `POST <leader>/connectors/<name>/tasks?forward=true` with the task configs (Kafka's internal endpoint).
-fn send_to_leader(leader_url: &str, name: &str, configs: &[Config]) -> Result<(), String> {
+fn send_to_leader(
+    leader_url: &str,
+    name: &str,
+    configs: &[Config],
+    key: Option<&SessionKey>,
+) -> Result<(), String> {
     let agent = ureq::Agent::new_with_config(
         ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -644,9 +697,13 @@ fn send_to_leader(leader_url: &str, name: &str, configs: &[Config]) -> Result<()
         name
     );
     let body = serde_json::to_vec(configs).map_err(|e| e.to_string())?;
-    let mut response = agent
-        .post(&url)
-        .header("Content-Type", "application/json")
+    let mut request = agent.post(&url).header("Content-Type", "application/json");
+    if let Some(signed) = key.and_then(|k| signature::sign(&k.key, &body)) {
+        request = request
+            .header(signature::SIGNATURE_HEADER, signed)
+            .header(signature::ALGORITHM_HEADER, HMAC_SHA256);
+    }
+    let mut response = request
         .send(&body[..])
         .map_err(|e| format!("POST {url}: {e}"))?;
     if response.status().is_success() {

@@ -26,6 +26,7 @@ use crate::plugins::Plugins;
 use crate::rest::entities::{
     ConnectorInfo, ConnectorState, ConnectorStateInfo, ConnectorTaskId, TaskInfo, TaskState,
 };
+use crate::rest::signature;
 use crate::storage::config_topic::{
     commit_key, commit_value, connector_key, properties_value, restart_key, restart_value,
     target_state_key, target_state_value, task_key, ClusterConfigState, RestartRequest,
@@ -47,6 +48,8 @@ struct GroupView {
     /// False until the first assignment, and while a rebalance is under way.
     stable: bool,
     leader: bool,
+    /// Whether the group runs the `sessioned` protocol (internal requests are signed).
+    sessioned: bool,
     leader_url: Option<String>,
     /// Tasks this worker runs.
     owned_tasks: BTreeSet<TaskId>,
@@ -633,6 +636,40 @@ impl Herder for DistributedHerder {
         Err(HerderError::NotLeader(
             view.leader_url.filter(|_| view.stable),
         ))
+    }
+
+    fn verify_internal_request(
+        &self,
+        body: &[u8],
+        signature: Option<&str>,
+        algorithm: Option<&str>,
+    ) -> HerderResult<()> {
+        if !lock(&self.inner.group).sessioned {
+            return Ok(());
+        }
+        let (Some(signature), Some(algorithm)) = (signature, algorithm) else {
+            return Err(HerderError::BadRequest(
+                "Internal request missing required signature".into(),
+            ));
+        };
+        let permitted = &self.inner.dist.inter_worker_verification_algorithms;
+        if !permitted.iter().any(|a| a == algorithm) {
+            return Err(HerderError::BadRequest(format!(
+                "This worker does not support the '{algorithm}' key signing algorithm used by other workers. This worker is currently configured to use: {permitted:?}. Check that all workers' configuration files permit the same set of signature algorithms, and correct any misconfigured worker and restart it."
+            )));
+        }
+        let Some(key) = lock(&self.inner.config).session_key.clone() else {
+            return Err(HerderError::ServiceUnavailable(
+                "This worker has not read a session key from the config topic yet; try again shortly".into(),
+            ));
+        };
+        if signature::verify(&key.key, body, signature) {
+            Ok(())
+        } else {
+            Err(HerderError::Forbidden(
+                "Internal request contained invalid signature.".into(),
+            ))
+        }
     }
 
     fn put_task_configs(&self, name: &str, configs: Vec<Config>) -> HerderResult<()> {
