@@ -37,8 +37,13 @@ impl Cluster {
 
     /// Starts one worker of this cluster.
     fn worker(&self) -> Worker {
-        Worker::start_distributed(&[
-            ("group.id", &self.group),
+        self.worker_with(&[])
+    }
+
+    /// Starts one worker of this cluster with extra (or overriding) properties.
+    fn worker_with(&self, extra: &[(&str, &str)]) -> Worker {
+        let mut props = vec![
+            ("group.id", self.group.as_str()),
             ("config.storage.topic", &self.configs),
             ("offset.storage.topic", &self.offsets),
             ("offset.storage.partitions", "5"),
@@ -49,7 +54,9 @@ impl Cluster {
             // A sink task that moves rejoins its consumer group; do not wait 45 s for the dead consumer.
             ("consumer.session.timeout.ms", "6000"),
             ("consumer.heartbeat.interval.ms", "1000"),
-        ])
+        ];
+        props.extend_from_slice(extra);
+        Worker::start_distributed(&props)
     }
 }
 
@@ -138,6 +145,13 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
             .is_some_and(|id| !id.is_empty()),
         "GET / must show the Kafka cluster id: {root}"
     );
+
+    assert!(
+        wait_until(LONG, || rest.get("/health").status == 200),
+        "GET /health never said healthy: {}",
+        rest.get("/health")
+    );
+    assert_eq!(rest.get("/health").str("status"), Some("healthy"));
 
     let name = unique_name("dist-src");
     let file = input.display().to_string();
@@ -523,4 +537,60 @@ fn writes_through_either_worker_reach_the_whole_group() {
     }
     let r = ra.delete(&format!("/connectors/{name}"));
     assert_eq!(r.status, 404, "{r}");
+}
+
+#[test]
+fn an_eager_group_runs_a_pipeline_over_two_workers() {
+    let cluster = Cluster::new();
+    let data = tempfile::tempdir().expect("temp dir");
+    let input = data.path().join("input.txt");
+    let output = data.path().join("output.txt");
+    let expected = lines(1..=300);
+    write_lines(&input, &expected);
+    let topic = unique_name("dist-eager");
+    create_topic(&topic, 1);
+    let a = cluster.worker_with(&[("connect.protocol", "eager")]);
+    let b = cluster.worker_with(&[("connect.protocol", "EAGER")]);
+    let (ra, rb) = (a.rest(), b.rest());
+    let source = unique_name("eager-src");
+    let sink = unique_name("eager-sink");
+    create_connector(
+        &ra,
+        &source,
+        json!({
+            "connector.class": "FileStreamSource",
+            "tasks.max": "1",
+            "file": input.display().to_string(),
+            "topic": topic,
+        }),
+    );
+    create_connector(
+        &rb,
+        &sink,
+        json!({
+            "connector.class": "FileStreamSink",
+            "tasks.max": "1",
+            "file": output.display().to_string(),
+            "topics": topic,
+        }),
+    );
+    assert!(
+        wait_until(LONG, || all_running(&rb, &source, 1)
+            && all_running(&ra, &sink, 1)),
+        "not RUNNING: {} / {}",
+        status(&rb, &source),
+        status(&ra, &sink)
+    );
+    assert!(
+        wait_until(LONG, || read_complete_lines(&output) == expected),
+        "the sink wrote {} of {} lines",
+        read_complete_lines(&output).len(),
+        expected.len()
+    );
+    // Only `sessioned` groups use session keys (KIP-507).
+    let configs = latest_by_key(&cluster.configs);
+    assert!(
+        configs.iter().all(|(k, _)| k != "session-key"),
+        "an eager group wrote a session key: {configs:?}"
+    );
 }

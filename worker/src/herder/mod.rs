@@ -62,6 +62,10 @@ impl TargetState {
 /// What the REST API asks of the worker's control plane.
 pub trait Herder: Send + Sync {
     fn worker_id(&self) -> &str;
+    /// Whether startup has completed (distributed: the first assignment was received), for `GET /health`.
+    fn started(&self) -> bool {
+        true
+    }
     fn kafka_cluster_id(&self) -> Option<String>;
     fn plugins(&self) -> &Plugins;
     fn connectors(&self) -> Vec<String>;

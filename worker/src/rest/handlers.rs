@@ -73,11 +73,18 @@ pub async fn server_info(State(h): State<SharedHerder>) -> Response {
     json(StatusCode::OK, &info)
 }
 
-pub async fn health() -> Response {
-    json(
-        StatusCode::OK,
-        &serde_json::json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
-    )
+pub async fn health(State(h): State<SharedHerder>) -> Response {
+    if h.started() {
+        json(
+            StatusCode::OK,
+            &serde_json::json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
+        )
+    } else {
+        json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({"status": "starting", "message": "Worker is still starting up. The worker has not joined its group and received an assignment yet."}),
+        )
+    }
 }
 
 pub async fn list_connectors(

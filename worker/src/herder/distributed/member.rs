@@ -482,6 +482,7 @@ impl HerderLoop {
             self.work.start_task(&self.inner, &task_id(t), &snapshot);
         }
         self.applied = snapshot;
+        self.inner.started.store(true, Ordering::SeqCst);
         self.scheduled_rejoin =
             (a.delay_ms > 0).then(|| Instant::now() + Duration::from_millis(a.delay_ms as u64));
         protocol.is_incremental()

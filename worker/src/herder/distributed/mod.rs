@@ -87,6 +87,8 @@ struct Inner {
     group_changed: Condvar,
     requests: Mutex<Requests>,
     wakeup: Condvar,
+    /// Set once the first assignment was applied.
+    started: AtomicBool,
     stopping: AtomicBool,
 }
 
@@ -327,6 +329,7 @@ impl DistributedHerder {
             group_changed: Condvar::new(),
             requests: Mutex::new(Requests::default()),
             wakeup: Condvar::new(),
+            started: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
         });
         inner.read_config(true)?;
@@ -363,6 +366,10 @@ impl Herder for DistributedHerder {
 
     fn kafka_cluster_id(&self) -> Option<String> {
         self.inner.cluster_id.clone()
+    }
+
+    fn started(&self) -> bool {
+        self.inner.started.load(Ordering::SeqCst)
     }
 
     fn plugins(&self) -> &Plugins {
