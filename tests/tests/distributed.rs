@@ -594,3 +594,106 @@ fn an_eager_group_runs_a_pipeline_over_two_workers() {
         "an eager group wrote a session key: {configs:?}"
     );
 }
+
+/// The worker (`host:port`) running each task of `name`.
+fn task_workers(rest: &Rest, name: &str) -> BTreeMap<u64, String> {
+    status(rest, name)["tasks"]
+        .as_array()
+        .map(|tasks| {
+            tasks
+                .iter()
+                .filter_map(|t| Some((t["id"].as_u64()?, t["worker_id"].as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How many times `worker` started task `<name>-<task>` (its herder logs one line per start).
+fn task_starts(worker: &Worker, name: &str, task: u64) -> usize {
+    let needle = format!("distributed::work: Task {name}-{task} started");
+    worker
+        .log()
+        .lines()
+        .filter(|l| l.ends_with(&needle))
+        .count()
+}
+
+#[test]
+fn a_joining_worker_takes_a_share_without_restarting_the_rest_and_a_restarted_cluster_resumes() {
+    const TASKS: u64 = 6;
+    let cluster = Cluster::new();
+    let data = tempfile::tempdir().expect("temp dir");
+    let topic = unique_name("dist-join");
+    create_topic(&topic, TASKS as i32);
+    let mut a = cluster.worker();
+    let mut b = cluster.worker();
+    let ra = a.rest();
+    let name = unique_name("dist-join-sink");
+    create_connector(
+        &ra,
+        &name,
+        json!({
+            "connector.class": "FileStreamSink",
+            "tasks.max": TASKS.to_string(),
+            "file": data.path().join("out.txt").display().to_string(),
+            "topics": topic,
+        }),
+    );
+    let id = |w: &Worker| format!("127.0.0.1:{}", w.port());
+    let spread = |rest: &Rest, workers: &[&str]| {
+        let placed = task_workers(rest, &name);
+        all_running(rest, &name, TASKS as usize)
+            && workers.iter().all(|w| {
+                placed.values().filter(|p| p == w).count() == TASKS as usize / workers.len()
+            })
+    };
+    let (ida, idb) = (id(&a), id(&b));
+    assert!(
+        wait_until(LONG, || spread(&ra, &[&ida, &idb])),
+        "{TASKS} tasks not spread 3/3 over two workers: {}",
+        status(&ra, &name)
+    );
+    let before = task_workers(&ra, &name);
+
+    let mut c = cluster.worker();
+    let idc = id(&c);
+    assert!(
+        wait_until(LONG, || spread(&ra, &[&ida, &idb, &idc])),
+        "{TASKS} tasks not spread 2/2/2 after a third worker joined: {}",
+        status(&ra, &name)
+    );
+    let after = task_workers(&ra, &name);
+    let mut stayed = 0;
+    for (task, worker) in &after {
+        if before.get(task) == Some(worker) {
+            stayed += 1;
+            let w = if *worker == ida { &a } else { &b };
+            assert_eq!(
+                task_starts(w, &name, *task),
+                1,
+                "task {task} stayed on {worker} but was restarted\n{}",
+                w.log_tail_block()
+            );
+        }
+    }
+    assert_eq!(stayed, 4, "before {before:?}, after {after:?}");
+    eprintln!("task restarts caused by a joining worker: 0 of {stayed} tasks that stayed");
+
+    // Stop the whole cluster, start two of its workers again: everything comes back from the topics alone.
+    for w in [&mut a, &mut b, &mut c] {
+        w.stop();
+    }
+    a.restart();
+    b.restart();
+    let ra = a.rest();
+    let (ida, idb) = (id(&a), id(&b));
+    assert!(
+        wait_until(LONG, || spread(&ra, &[&ida, &idb])),
+        "the restarted cluster does not run the connector from its topics: {}",
+        status(&ra, &name)
+    );
+    assert_eq!(
+        b.rest().get(&format!("/connectors/{name}/config")).body["tasks.max"],
+        TASKS.to_string().as_str()
+    );
+}
