@@ -153,6 +153,21 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
     );
     assert_eq!(rest.get("/health").str("status"), Some("healthy"));
 
+    // REST latency of GET /connectors on an idle worker (reported, not asserted).
+    let mut micros: Vec<u128> = (0..1000)
+        .map(|_| {
+            let started = std::time::Instant::now();
+            let r = rest.get("/connectors");
+            assert_eq!(r.status, 200, "{r}");
+            started.elapsed().as_micros()
+        })
+        .collect();
+    micros.sort_unstable();
+    eprintln!(
+        "GET /connectors x1000: p50 {} us, p99 {} us",
+        micros[499], micros[989]
+    );
+
     let name = unique_name("dist-src");
     let file = input.display().to_string();
     let config = json!({
@@ -695,5 +710,19 @@ fn a_joining_worker_takes_a_share_without_restarting_the_rest_and_a_restarted_cl
     assert_eq!(
         b.rest().get(&format!("/connectors/{name}/config")).body["tasks.max"],
         TASKS.to_string().as_str()
+    );
+}
+
+#[test]
+fn a_config_topic_with_more_than_one_partition_is_refused() {
+    let cluster = Cluster::new();
+    create_topic(&cluster.configs, 3);
+    let Err(failed) = std::panic::catch_unwind(|| cluster.worker()) else {
+        panic!("a worker started with a 3-partition config topic");
+    };
+    let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("is required to have a single partition"),
+        "the worker did not say why it refused to start: {message}"
     );
 }
