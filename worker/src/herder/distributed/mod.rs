@@ -35,7 +35,7 @@ use crate::storage::kafka_log::{ensure_topic, KafkaLog, TopicSpec};
 use crate::storage::status_store::KafkaStatusStore;
 use crate::storage::status_topic::{connector_status_key, task_status_key, StatusRecord};
 use crate::storage::KafkaOffsetStore;
-use crate::task::{Status, StatusBoard, StatusListener, StatusSubject, TaskId};
+use crate::task::{State, Status, StatusBoard, StatusListener, StatusSubject, TaskId};
 
 /// How long a REST request waits for a rebalance in progress to finish before answering 409.
 const GROUP_WAIT: Duration = Duration::from_secs(30);
@@ -291,19 +291,28 @@ impl DistributedHerder {
             let worker_id = worker_id.clone();
             let generation = generation.clone();
             Box::new(move |subject: StatusSubject, status: &Status| {
-                let key = match subject {
-                    StatusSubject::Connector(name) => connector_status_key(&name),
-                    StatusSubject::Task(id) => task_status_key(&id.connector, id.task),
+                let (key, cached) = match subject {
+                    StatusSubject::Connector(name) => {
+                        (connector_status_key(&name), statuses.connector(&name))
+                    }
+                    StatusSubject::Task(id) => (
+                        task_status_key(&id.connector, id.task),
+                        statuses.task(&id.connector, id.task),
+                    ),
                 };
-                statuses.put(
-                    key,
-                    Some(StatusRecord {
-                        state: status.state.name().to_string(),
-                        trace: status.trace.clone(),
-                        worker_id: worker_id.clone(),
-                        generation: generation.load(Ordering::SeqCst),
-                    }),
-                );
+                let record = StatusRecord {
+                    state: status.state.name().to_string(),
+                    trace: status.trace.clone(),
+                    worker_id: worker_id.clone(),
+                    generation: generation.load(Ordering::SeqCst),
+                };
+                // Kafka's `putSafe` for UNASSIGNED: a worker giving work up does not overwrite the status that a
+                // newer generation's owner already wrote.
+                let superseded = status.state == State::Unassigned
+                    && cached.is_some_and(|c| !record.may_replace(&c));
+                if !superseded {
+                    statuses.put(key, Some(record));
+                }
             })
         };
         let inner = Arc::new(Inner {
