@@ -89,7 +89,8 @@ pub fn ensure_topic(client: &ClientConfig, spec: &TopicSpec) -> Result<(), Strin
 }
 
 impl KafkaLog {
-    /// Opens the log over every partition of `topic`.
+    /// Opens the log over every partition of `topic` (producer-only settings such as `partitioner` in `client`
+    /// apply to its producer).
     pub fn open(client: &ClientConfig, topic: &str, client_id: &str) -> Result<KafkaLog, String> {
         let mut producer_config = client.clone();
         producer_config
@@ -100,6 +101,7 @@ impl KafkaLog {
             producer_config.create().map_err(|e| e.to_string())?;
         let mut consumer_config = client.clone();
         consumer_config
+            .remove("partitioner")
             .set("client.id", format!("{client_id}-consumer"))
             .set("group.id", format!("{client_id}-unused"))
             .set("enable.auto.commit", "false")
