@@ -50,6 +50,8 @@ pub(super) struct HerderLoop {
     /// A rebalance the assignment asked for after its delay.
     scheduled_rejoin: Option<Instant>,
     last_completed_generation: i32,
+    /// Bumped before a rejoin that must start a new generation (see [`HerderLoop::metadata`]).
+    metadata_epoch: i32,
     /// Task configs that could not be published yet.
     unpublished: BTreeMap<String, Vec<Config>>,
 }
@@ -96,6 +98,7 @@ impl HerderLoop {
             work: Work::default(),
             scheduled_rejoin: None,
             last_completed_generation: -1,
+            metadata_epoch: 0,
             unpublished: BTreeMap::new(),
         }
     }
@@ -109,6 +112,7 @@ impl HerderLoop {
         while !self.stopping() {
             if self.scheduled_rejoin.is_some_and(|t| Instant::now() >= t) {
                 self.scheduled_rejoin = None;
+                self.metadata_epoch = self.metadata_epoch.wrapping_add(1);
                 need_join = true;
             }
             need_join |= std::mem::take(&mut lock(&self.inner.requests).rejoin);
@@ -223,6 +227,13 @@ impl HerderLoop {
                 config_offset: self.last_assignment.config_offset,
                 connectors: self.assigned.connectors.iter().cloned().collect(),
                 tasks: self.assigned.tasks.iter().cloned().collect(),
+                // Assignors read only the connectors and tasks of an allocation (Java's too). An epoch in the
+                // otherwise unused delay field makes the metadata of a delayed rejoin new: Kafka starts a new
+                // generation whenever the leader rejoins, but the test broker (tansu) keeps the generation, and
+                // hands back its old assignments, when no member's metadata changed, which would leave delayed
+                // or load-balancing reassignments undelivered. Bumped only for such rejoins, so that members
+                // rejoining at different moments do not keep restarting each other's rebalances.
+                delay_ms: self.metadata_epoch,
                 ..Assignment::default()
             });
         WorkerMetadata {
@@ -255,7 +266,7 @@ impl HerderLoop {
                 .map(|(n, m)| (n.to_string(), m))
                 .collect();
         let member = self.member().map_err(|e| e.to_string())?;
-        let (join, my_assignment, protocol) = {
+        let (join, my_assignment, protocol, kept_generation) = {
             let mut m = self.runtime.block_on(member.lock());
             let join = self
                 .runtime
@@ -268,6 +279,7 @@ impl HerderLoop {
             } else {
                 Vec::new()
             };
+            let mut kept_generation = false;
             let mut bytes = self
                 .runtime
                 .block_on(m.sync(join.generation_id, &assignments))
@@ -284,9 +296,10 @@ impl HerderLoop {
                     join.generation_id
                 );
                 bytes = mine.clone();
+                kept_generation = true;
             }
             let assignment = Assignment::decode(&bytes).map_err(|e| e.to_string())?;
-            (join, assignment, protocol)
+            (join, assignment, protocol, kept_generation)
         };
         self.last_completed_generation = join.generation_id;
         info!(
@@ -324,8 +337,14 @@ impl HerderLoop {
         self.inner
             .generation
             .store(join.generation_id, Ordering::SeqCst);
+        let others = join.members.len() > 1;
         let rejoin =
             self.apply_assignment(&join.member_id, join.is_leader(), protocol, my_assignment);
+        if kept_generation && others {
+            // The other members got stale assignments too: rejoin with new metadata to deliver theirs.
+            self.metadata_epoch = self.metadata_epoch.wrapping_add(1);
+            return Ok(true);
+        }
         Ok(rejoin)
     }
 
@@ -431,6 +450,12 @@ impl HerderLoop {
             // A new leader starts from scratch, as Java's does.
             self.assignor = IncrementalAssignorState::default();
         }
+        self.last_assignment = Assignment {
+            leader: a.leader.clone(),
+            leader_url: a.leader_url.clone(),
+            config_offset: a.config_offset,
+            ..Assignment::default()
+        };
         let snapshot = self.inner.snapshot();
         let revoked_tasks: Vec<TaskId> = a.revoked_tasks.iter().map(task_id).collect();
         if protocol.is_incremental() {
@@ -695,7 +720,7 @@ fn send_to_leader(
     let url = format!(
         "{}/connectors/{}/tasks?forward=true",
         leader_url.trim_end_matches('/'),
-        name
+        path_segment(name)
     );
     let body = serde_json::to_vec(configs).map_err(|e| e.to_string())?;
     let mut request = agent.post(&url).header("Content-Type", "application/json");
@@ -712,5 +737,40 @@ fn send_to_leader(
     } else {
         let text = response.body_mut().read_to_string().unwrap_or_default();
         Err(format!("POST {url}: HTTP {} {text}", response.status()))
+    }
+}
+
+/// Percent-encodes a connector name for use as one URL path segment (RFC 3986 unreserved characters stay).
+fn path_segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connector_names_are_encoded_as_one_path_segment() {
+        assert_eq!(path_segment("my-conn_1.x~"), "my-conn_1.x~");
+        assert_eq!(path_segment("a b/c?é"), "a%20b%2Fc%3F%C3%A9");
+    }
+
+    #[test]
+    fn assignors_see_committed_task_counts() {
+        let mut state = ClusterConfigState::default();
+        state.apply(0, "connector-a", Some(br#"{"properties":{}}"#));
+        state.apply(1, "connector-b", Some(br#"{"properties":{}}"#));
+        state.apply(2, "task-a-0", Some(br#"{"properties":{}}"#));
+        state.apply(3, "task-a-1", Some(br#"{"properties":{}}"#));
+        state.apply(4, "commit-a", Some(br#"{"tasks":2}"#));
+        let counts: Vec<(String, u32)> = configured(&state).into_iter().collect();
+        assert_eq!(counts, vec![("a".to_string(), 2), ("b".to_string(), 0)]);
     }
 }
