@@ -25,6 +25,7 @@ static BROKER: OnceLock<Result<String, String>> = OnceLock::new();
 
 /// Installs and starts the test broker once per process (`tests/scripts/services.sh up broker`, idempotent and
 /// safe across parallel test binaries) and returns its bootstrap address, `127.0.0.1:${CONNECT_BROKER_PORT:-9092}`.
+/// With `CONNECT_BROKER_BOOTSTRAP=host:port` set, a broker started by other means is used as it is.
 pub fn ensure_broker() -> String {
     match BROKER.get_or_init(start_broker) {
         Ok(bootstrap) => bootstrap.clone(),
@@ -33,6 +34,12 @@ pub fn ensure_broker() -> String {
 }
 
 fn start_broker() -> Result<String, String> {
+    if let Some(bootstrap) = std::env::var("CONNECT_BROKER_BOOTSTRAP")
+        .ok()
+        .filter(|b| !b.trim().is_empty())
+    {
+        return Ok(bootstrap);
+    }
     let script = workspace_root().join("tests/scripts/services.sh");
     let output = Command::new("bash")
         .arg(&script)

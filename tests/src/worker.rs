@@ -1,4 +1,5 @@
-//! Worker processes under test: spawn `connect standalone` in a temp dir, log to a file, wait for REST, stop or kill.
+//! Worker processes under test: spawn `connect standalone` or `connect distributed` in a temp dir, log to a file,
+//! wait for REST, stop or kill.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -77,12 +78,20 @@ fn install_plugin(dir: &Path) {
     }
 }
 
-/// A `connect standalone` process. Killed (SIGKILL) when dropped; if the test is panicking, its temp dir (worker
+/// Which `connect` command a [`Worker`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Standalone,
+    Distributed,
+}
+
+/// A `connect standalone` or `connect distributed` process. Killed (SIGKILL) when dropped; if the test is panicking, its temp dir (worker
 /// properties, offsets file, plugin copy, `worker.log`) is kept and its path printed.
 ///
 /// The process gets PR_SET_PDEATHSIG=SIGKILL, so it also dies if the test process dies; note that this fires when
 /// the *thread* that started it exits, so keep a Worker on the thread that created it.
 pub struct Worker {
+    mode: Mode,
     child: Option<Child>,
     dir: PathBuf,
     owned_dir: Option<TempDir>,
@@ -102,6 +111,20 @@ impl Worker {
     /// `plugin.path=<dir>/plugins` (with a copy of the FileStream plugin), `listeners=http://127.0.0.1:<free port>`.
     #[track_caller]
     pub fn start_standalone(worker_props: &[(&str, &str)], connector_files: &[PathBuf]) -> Worker {
+        Self::start(Mode::Standalone, worker_props, connector_files)
+    }
+
+    /// Starts `connect distributed <dir>/worker.properties` and waits (up to 20 s) until `GET /` answers 200 (the
+    /// worker may still be joining its group then). Defaults as [`start_standalone`](Self::start_standalone), minus
+    /// the offsets file, plus replication factor 1 for the internal topics, `session.timeout.ms=6000` and
+    /// `heartbeat.interval.ms=1000`; the caller must give `group.id` and the three `*.storage.topic` names.
+    #[track_caller]
+    pub fn start_distributed(worker_props: &[(&str, &str)]) -> Worker {
+        Self::start(Mode::Distributed, worker_props, &[])
+    }
+
+    #[track_caller]
+    fn start(mode: Mode, worker_props: &[(&str, &str)], connector_files: &[PathBuf]) -> Worker {
         let binary = worker_binary();
         let owned = tempfile::Builder::new()
             .prefix("connect-e2e-")
@@ -117,13 +140,26 @@ impl Worker {
             ("bootstrap.servers".into(), ensure_broker()),
             ("key.converter".into(), string_converter.into()),
             ("value.converter".into(), string_converter.into()),
-            (
-                "offset.storage.file.filename".into(),
-                dir.join("connect.offsets").display().to_string(),
-            ),
             ("plugin.path".into(), plugins.display().to_string()),
             ("listeners".into(), String::new()),
         ];
+        match mode {
+            Mode::Standalone => props.push((
+                "offset.storage.file.filename".into(),
+                dir.join("connect.offsets").display().to_string(),
+            )),
+            Mode::Distributed => {
+                for (k, v) in [
+                    ("config.storage.replication.factor", "1"),
+                    ("offset.storage.replication.factor", "1"),
+                    ("status.storage.replication.factor", "1"),
+                    ("session.timeout.ms", "6000"),
+                    ("heartbeat.interval.ms", "1000"),
+                ] {
+                    props.push((k.into(), v.into()));
+                }
+            }
+        }
         for (key, value) in worker_props {
             match props.iter_mut().find(|(k, _)| k == key) {
                 Some(entry) => entry.1 = (*value).to_owned(),
@@ -132,6 +168,7 @@ impl Worker {
         }
         let fixed_listener = worker_props.iter().any(|(k, _)| *k == "listeners");
         let mut worker = Worker {
+            mode,
             child: None,
             log: dir.join("worker.log"),
             dir,
@@ -189,10 +226,13 @@ impl Worker {
             .open(&self.log)
             .unwrap_or_else(|e| panic!("opening {}: {e}", self.log.display()));
         let mut command = Command::new(binary);
-        command
-            .arg("standalone")
-            .arg(&props_file)
-            .args(&self.connector_files);
+        match self.mode {
+            Mode::Standalone => command
+                .arg("standalone")
+                .arg(&props_file)
+                .args(&self.connector_files),
+            Mode::Distributed => command.arg("distributed").arg(&props_file),
+        };
         writeln!(
             log,
             "===== harness: start #{} at {:?}: {command:?}",

@@ -1,4 +1,5 @@
-//! The `connect` binary: `connect standalone <worker.properties> [connector files...]`.
+//! The `connect` binary: `connect standalone <worker.properties> [connector files...]` and
+//! `connect distributed <worker.properties>`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -20,9 +21,9 @@ fn main() -> ExitCode {
             let files: Vec<&Path> = args[2..].iter().map(Path::new).collect();
             connect_worker::standalone::run(Path::new(&args[1]), &files)
         }
-        Some("distributed") => Err(anyhow::anyhow!(
-            "distributed mode is not available in this build yet; use `connect standalone`"
-        )),
+        Some("distributed") if args.len() == 2 => {
+            connect_worker::distributed::run(Path::new(&args[1]))
+        }
         Some("--version") => {
             println!("connect {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;

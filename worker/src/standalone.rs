@@ -70,7 +70,7 @@ pub fn load_connector_file(path: &Path) -> Result<(String, BTreeMap<String, Stri
 }
 
 /// `host:port` the worker reports as `worker_id` (advertised settings first, then the first listener).
-fn worker_id(config: &WorkerConfig) -> Result<String> {
+pub(crate) fn worker_id(config: &WorkerConfig) -> Result<String> {
     let listener = config
         .listeners
         .first()
@@ -93,7 +93,8 @@ fn worker_id(config: &WorkerConfig) -> Result<String> {
     Ok(format!("{host}:{port}"))
 }
 
-fn fetch_cluster_id(bootstrap: &str) -> Option<String> {
+/// The Kafka cluster id, for `GET /`.
+pub(crate) fn fetch_cluster_id(bootstrap: &str) -> Option<String> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .create()
@@ -174,7 +175,8 @@ pub fn run(worker_file: &Path, connector_files: &[&Path]) -> Result<()> {
     })
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = match signal(SignalKind::terminate()) {
         Ok(s) => s,

@@ -23,10 +23,91 @@ pub const CONFIG_PROVIDERS: &str = "config.providers";
 pub const CLIENT_ID: &str = "client.id";
 pub const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
 
+pub const GROUP_ID: &str = "group.id";
+pub const CONFIG_STORAGE_TOPIC: &str = "config.storage.topic";
+pub const CONFIG_STORAGE_REPLICATION_FACTOR: &str = "config.storage.replication.factor";
+pub const OFFSET_STORAGE_TOPIC: &str = "offset.storage.topic";
+pub const OFFSET_STORAGE_PARTITIONS: &str = "offset.storage.partitions";
+pub const OFFSET_STORAGE_REPLICATION_FACTOR: &str = "offset.storage.replication.factor";
+pub const STATUS_STORAGE_TOPIC: &str = "status.storage.topic";
+pub const STATUS_STORAGE_PARTITIONS: &str = "status.storage.partitions";
+pub const STATUS_STORAGE_REPLICATION_FACTOR: &str = "status.storage.replication.factor";
+pub const CONNECT_PROTOCOL: &str = "connect.protocol";
+pub const SESSION_TIMEOUT_MS: &str = "session.timeout.ms";
+pub const HEARTBEAT_INTERVAL_MS: &str = "heartbeat.interval.ms";
+pub const REBALANCE_TIMEOUT_MS: &str = "rebalance.timeout.ms";
+pub const SCHEDULED_REBALANCE_MAX_DELAY_MS: &str = "scheduled.rebalance.max.delay.ms";
+pub const WORKER_SYNC_TIMEOUT_MS: &str = "worker.sync.timeout.ms";
+pub const WORKER_UNSYNC_BACKOFF_MS: &str = "worker.unsync.backoff.ms";
+pub const INTER_WORKER_KEY_GENERATION_ALGORITHM: &str = "inter.worker.key.generation.algorithm";
+pub const INTER_WORKER_KEY_SIZE: &str = "inter.worker.key.size";
+pub const INTER_WORKER_KEY_TTL_MS: &str = "inter.worker.key.ttl.ms";
+pub const INTER_WORKER_SIGNATURE_ALGORITHM: &str = "inter.worker.signature.algorithm";
+pub const INTER_WORKER_VERIFICATION_ALGORITHMS: &str = "inter.worker.verification.algorithms";
+
 const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
 /// The worker ConfigDef for standalone mode.
 pub fn standalone_config_def() -> ConfigDef {
+    common_config_def()
+        .define(
+            OFFSET_STORAGE_FILE,
+            ConfigType::String,
+            Importance::High,
+            "File to store source connector offsets in.",
+        )
+        .add()
+}
+
+/// The worker ConfigDef for distributed mode (Kafka's `DistributedConfig`).
+pub fn distributed_config_def() -> ConfigDef {
+    common_config_def()
+        .define(GROUP_ID, ConfigType::String, Importance::High, "A unique string that identifies the Connect cluster group this worker belongs to.")
+        .define(CONFIG_STORAGE_TOPIC, ConfigType::String, Importance::High, "The name of the Kafka topic where connector configurations are stored")
+        .define(CONFIG_STORAGE_REPLICATION_FACTOR, ConfigType::Short, Importance::Low, "Replication factor used when creating the configuration storage topic")
+        .default_value("3")
+        .define(OFFSET_STORAGE_TOPIC, ConfigType::String, Importance::High, "The name of the Kafka topic where source connector offsets are stored")
+        .define(OFFSET_STORAGE_PARTITIONS, ConfigType::Int, Importance::Low, "The number of partitions used when creating the offset storage topic")
+        .default_value("25")
+        .define(OFFSET_STORAGE_REPLICATION_FACTOR, ConfigType::Short, Importance::Low, "Replication factor used when creating the offset storage topic")
+        .default_value("3")
+        .define(STATUS_STORAGE_TOPIC, ConfigType::String, Importance::High, "The name of the Kafka topic where connector and task status are stored")
+        .define(STATUS_STORAGE_PARTITIONS, ConfigType::Int, Importance::Low, "The number of partitions used when creating the status storage topic")
+        .default_value("5")
+        .define(STATUS_STORAGE_REPLICATION_FACTOR, ConfigType::Short, Importance::Low, "Replication factor used when creating the status storage topic")
+        .default_value("3")
+        .define(CONNECT_PROTOCOL, ConfigType::String, Importance::Low, "Compatibility mode for Kafka Connect Protocol")
+        .default_value("sessioned")
+        .one_of_ignore_case(&["eager", "compatible", "sessioned"])
+        .define(SESSION_TIMEOUT_MS, ConfigType::Int, Importance::High, "The timeout used to detect worker failures.")
+        .default_value("10000")
+        .define(HEARTBEAT_INTERVAL_MS, ConfigType::Int, Importance::High, "The expected time between heartbeats to the group coordinator when using Kafka's group management facilities.")
+        .default_value("3000")
+        .define(REBALANCE_TIMEOUT_MS, ConfigType::Int, Importance::High, "The maximum allowed time for each worker to join the group once a rebalance has begun.")
+        .default_value("60000")
+        .define(SCHEDULED_REBALANCE_MAX_DELAY_MS, ConfigType::Int, Importance::Low, "The maximum delay that is scheduled in order to wait for the return of one or more departed workers before rebalancing and reassigning their connectors and tasks to the group.")
+        .default_value("300000")
+        .define(WORKER_SYNC_TIMEOUT_MS, ConfigType::Int, Importance::Medium, "When the worker is out of sync with other workers and needs to resynchronize configurations, wait up to this amount of time before giving up, leaving the group, and waiting a backoff period before rejoining.")
+        .default_value("3000")
+        .define(WORKER_UNSYNC_BACKOFF_MS, ConfigType::Int, Importance::Medium, "When the worker is out of sync with other workers and fails to catch up within worker.sync.timeout.ms, leave the Connect cluster for this long before rejoining.")
+        .default_value("300000")
+        .define(INTER_WORKER_KEY_GENERATION_ALGORITHM, ConfigType::String, Importance::Low, "The algorithm to use for generating internal request keys. Only HmacSHA256 is supported by this worker.")
+        .default_value("HmacSHA256")
+        .one_of(&["HmacSHA256"])
+        .define(INTER_WORKER_KEY_SIZE, ConfigType::Int, Importance::Low, "The size of the key to use for signing internal requests, in bits. If null, the default key size for the key generation algorithm will be used.")
+        .default_null()
+        .define(INTER_WORKER_KEY_TTL_MS, ConfigType::Int, Importance::Low, "The TTL of generated session keys used for internal request validation (in milliseconds)")
+        .default_value("3600000")
+        .define(INTER_WORKER_SIGNATURE_ALGORITHM, ConfigType::String, Importance::Low, "The algorithm used to sign internal requests. Only HmacSHA256 is supported by this worker.")
+        .default_value("HmacSHA256")
+        .one_of(&["HmacSHA256"])
+        .define(INTER_WORKER_VERIFICATION_ALGORITHMS, ConfigType::List, Importance::Low, "A list of permitted algorithms for verifying internal requests, which must include the algorithm used for the inter.worker.signature.algorithm property.")
+        .default_value("HmacSHA256")
+        .add()
+}
+
+/// Settings both modes share.
+fn common_config_def() -> ConfigDef {
     ConfigDef::new()
         .define(BOOTSTRAP_SERVERS, ConfigType::List, Importance::High, "A list of host/port pairs used to establish the initial connection to the Kafka cluster.")
         .default_value("localhost:9092")
@@ -34,7 +115,6 @@ pub fn standalone_config_def() -> ConfigDef {
         .define(VALUE_CONVERTER, ConfigType::Class, Importance::High, "Converter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record values).")
         .define(HEADER_CONVERTER, ConfigType::Class, Importance::Low, "HeaderConverter class used to convert between Kafka Connect format and the serialized form that is written to Kafka (record headers).")
         .default_value(SIMPLE_HEADER_CONVERTER)
-        .define(OFFSET_STORAGE_FILE, ConfigType::String, Importance::High, "File to store source connector offsets in.")
         .define(OFFSET_FLUSH_INTERVAL_MS, ConfigType::Long, Importance::Low, "Interval at which to try committing offsets for tasks.")
         .default_value("60000")
         .define(OFFSET_FLUSH_TIMEOUT_MS, ConfigType::Long, Importance::Low, "Maximum number of milliseconds to wait for records to flush and partition offset data to be committed to offset storage before cancelling the process and restoring the offset data to be committed in a future attempt.")
@@ -77,12 +157,90 @@ pub struct WorkerConfig {
     pub topic_creation_enable: bool,
 }
 
+/// Distributed mode's settings beyond [`WorkerConfig`].
+#[derive(Clone, Debug)]
+pub struct DistributedConfig {
+    pub group_id: String,
+    pub config_topic: String,
+    pub config_replication_factor: i32,
+    pub offset_topic: String,
+    pub offset_partitions: i32,
+    pub offset_replication_factor: i32,
+    pub status_topic: String,
+    pub status_partitions: i32,
+    pub status_replication_factor: i32,
+    /// `eager`, `compatible` or `sessioned` (lower case).
+    pub connect_protocol: String,
+    pub session_timeout_ms: i32,
+    pub heartbeat_interval_ms: i32,
+    pub rebalance_timeout_ms: i32,
+    pub scheduled_rebalance_max_delay_ms: i32,
+    pub worker_sync_timeout_ms: i32,
+    pub worker_unsync_backoff_ms: i32,
+    /// Session key size in bytes (`inter.worker.key.size` / 8; 32 by default).
+    pub inter_worker_key_bytes: usize,
+    pub inter_worker_key_ttl_ms: i64,
+    pub inter_worker_verification_algorithms: Vec<String>,
+}
+
+impl DistributedConfig {
+    /// Extra topic settings for an internal topic: `<prefix>.*` minus `topic`, `partitions` and
+    /// `replication.factor` (Kafka passes the rest on to topic creation).
+    pub fn topic_settings(
+        raw: &BTreeMap<String, String>,
+        prefix: &str,
+    ) -> BTreeMap<String, String> {
+        let mut settings = with_prefix(raw, &format!("{prefix}."));
+        for k in ["topic", "partitions", "replication.factor"] {
+            settings.remove(k);
+        }
+        settings
+    }
+}
+
 impl WorkerConfig {
     pub fn standalone(raw: BTreeMap<String, String>) -> Result<WorkerConfig, ConfigParseError> {
         let parsed: ParsedConfig = standalone_config_def().parse(&raw)?;
+        Ok(Self::from_parsed(&parsed, raw))
+    }
+
+    /// Parses a distributed worker's properties.
+    pub fn distributed(
+        raw: BTreeMap<String, String>,
+    ) -> Result<(WorkerConfig, DistributedConfig), ConfigParseError> {
+        let parsed: ParsedConfig = distributed_config_def().parse(&raw)?;
+        let text = |k: &str| parsed.string(k).unwrap_or_default().to_string();
+        let int = |k: &str| parsed.int(k).unwrap_or(0);
+        let dist = DistributedConfig {
+            group_id: text(GROUP_ID),
+            config_topic: text(CONFIG_STORAGE_TOPIC),
+            config_replication_factor: int(CONFIG_STORAGE_REPLICATION_FACTOR),
+            offset_topic: text(OFFSET_STORAGE_TOPIC),
+            offset_partitions: int(OFFSET_STORAGE_PARTITIONS),
+            offset_replication_factor: int(OFFSET_STORAGE_REPLICATION_FACTOR),
+            status_topic: text(STATUS_STORAGE_TOPIC),
+            status_partitions: int(STATUS_STORAGE_PARTITIONS),
+            status_replication_factor: int(STATUS_STORAGE_REPLICATION_FACTOR),
+            connect_protocol: text(CONNECT_PROTOCOL).to_ascii_lowercase(),
+            session_timeout_ms: int(SESSION_TIMEOUT_MS),
+            heartbeat_interval_ms: int(HEARTBEAT_INTERVAL_MS),
+            rebalance_timeout_ms: int(REBALANCE_TIMEOUT_MS),
+            scheduled_rebalance_max_delay_ms: int(SCHEDULED_REBALANCE_MAX_DELAY_MS),
+            worker_sync_timeout_ms: int(WORKER_SYNC_TIMEOUT_MS),
+            worker_unsync_backoff_ms: int(WORKER_UNSYNC_BACKOFF_MS),
+            inter_worker_key_bytes: parsed
+                .int(INTER_WORKER_KEY_SIZE)
+                .map_or(32, |bits| (bits.max(8) / 8) as usize),
+            inter_worker_key_ttl_ms: i64::from(int(INTER_WORKER_KEY_TTL_MS).max(1)),
+            inter_worker_verification_algorithms: parsed.list(INTER_WORKER_VERIFICATION_ALGORITHMS),
+        };
+        Ok((Self::from_parsed(&parsed, raw), dist))
+    }
+
+    fn from_parsed(parsed: &ParsedConfig, raw: BTreeMap<String, String>) -> WorkerConfig {
         let text = |k: &str| parsed.string(k).unwrap_or_default().to_string();
         let millis = |k: &str| parsed.long(k).unwrap_or(0).max(0) as u64;
-        Ok(WorkerConfig {
+        WorkerConfig {
             bootstrap_servers: parsed.list(BOOTSTRAP_SERVERS).join(","),
             key_converter: text(KEY_CONVERTER),
             value_converter: text(VALUE_CONVERTER),
@@ -99,7 +257,7 @@ impl WorkerConfig {
             plugin_path: parsed.list(PLUGIN_PATH),
             topic_creation_enable: parsed.boolean(TOPIC_CREATION_ENABLE).unwrap_or(true),
             raw,
-        })
+        }
     }
 
     /// Worker settings under a prefix (`producer.`, `consumer.`, `admin.`, `key.converter.` ...), prefix removed.
@@ -140,5 +298,49 @@ mod tests {
             err.message,
             "Missing required configuration \"value.converter\" which has no default value."
         );
+    }
+
+    #[test]
+    fn distributed_settings_have_kafkas_defaults() {
+        let raw: BTreeMap<String, String> = [
+            ("key.converter", "x"),
+            ("value.converter", "x"),
+            ("group.id", "connect-cluster"),
+            ("config.storage.topic", "c"),
+            ("offset.storage.topic", "o"),
+            ("status.storage.topic", "s"),
+            ("connect.protocol", "EAGER"),
+            ("offset.storage.cleanup.policy", "delete"),
+            ("offset.storage.segment.ms", "1000"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (worker, d) = WorkerConfig::distributed(raw.clone()).unwrap();
+        assert_eq!(worker.offset_file, "");
+        assert_eq!(d.group_id, "connect-cluster");
+        assert_eq!(
+            (
+                d.offset_partitions,
+                d.status_partitions,
+                d.config_replication_factor
+            ),
+            (25, 5, 3)
+        );
+        assert_eq!(d.connect_protocol, "eager");
+        assert_eq!(
+            (
+                d.session_timeout_ms,
+                d.heartbeat_interval_ms,
+                d.scheduled_rebalance_max_delay_ms
+            ),
+            (10000, 3000, 300000)
+        );
+        let settings = DistributedConfig::topic_settings(&raw, "offset.storage");
+        assert_eq!(settings.get("segment.ms").map(String::as_str), Some("1000"));
+        assert!(!settings.contains_key("topic") && !settings.contains_key("partitions"));
+        let mut missing = raw;
+        missing.remove("group.id");
+        assert!(WorkerConfig::distributed(missing).is_err());
     }
 }

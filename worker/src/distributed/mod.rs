@@ -1,5 +1,8 @@
-//! Distributed mode: Kafka Connect group membership protocol and the leader's assignors.
+//! Distributed mode: Kafka Connect group membership protocol, the leader's assignors, and `connect distributed`.
 
 pub mod assignor;
 pub mod group;
 pub mod protocol;
+mod run;
+
+pub use run::run;

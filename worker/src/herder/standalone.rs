@@ -3,31 +3,21 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use connect_api::config::split_list;
 use connect_api::plugin::PluginKind;
 use connect_api::{Config, ConnectError, Connector, ConnectorContext};
-use connect_transforms::TransformChain;
 use tracing::{error, info, warn};
 
+use super::runtime::WorkerRuntime;
 use super::{HerderError, HerderResult, TargetState};
-use crate::config::connector::{
-    CONNECTOR_CLASS, NAME, TASKS_MAX, TASK_CLASS, TOPICS, TOPICS_REGEX,
-};
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
-use crate::kafka;
-use crate::plugins::{LibraryPlugin, PluginConnector, PluginSinkTask, PluginSourceTask, Plugins};
+use crate::plugins::Plugins;
 use crate::rest::entities::{
     ConnectorInfo, ConnectorState, ConnectorStateInfo, ConnectorTaskId, TaskInfo, TaskState,
 };
 use crate::storage::OffsetStore;
-use crate::task::convert::RecordConverters;
-use crate::task::dlq::DeadLetterQueue;
-use crate::task::errors::ErrorPolicy;
-use crate::task::topic_creation::TopicCreation;
-use crate::task::{sink, source, State, StatusBoard, TaskHandle, TaskId};
+use crate::task::{State, StatusBoard, TaskHandle, TaskId};
 
 /// One connector this worker runs.
 struct ConnectorEntry {
@@ -40,13 +30,9 @@ struct ConnectorEntry {
 }
 
 pub struct StandaloneHerder {
-    worker: WorkerConfig,
+    rt: WorkerRuntime,
     worker_id: String,
     cluster_id: Option<String>,
-    plugins: Arc<Plugins>,
-    providers: ConfigProviders,
-    offsets: Arc<dyn OffsetStore>,
-    status: Arc<StatusBoard>,
     connectors: Mutex<BTreeMap<String, ConnectorEntry>>,
 }
 
@@ -84,31 +70,21 @@ impl StandaloneHerder {
         offsets: Arc<dyn OffsetStore>,
     ) -> Self {
         StandaloneHerder {
-            worker,
+            rt: WorkerRuntime {
+                worker,
+                plugins,
+                providers,
+                offsets,
+                status: Arc::new(StatusBoard::default()),
+            },
             worker_id,
             cluster_id,
-            plugins,
-            providers,
-            offsets,
-            status: Arc::new(StatusBoard::default()),
             connectors: Mutex::new(BTreeMap::new()),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, BTreeMap<String, ConnectorEntry>> {
         self.connectors.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn plugin_for(&self, config: &Config) -> HerderResult<&LibraryPlugin> {
-        let class = config
-            .get(CONNECTOR_CLASS)
-            .map(|c| c.trim())
-            .unwrap_or_default();
-        self.plugins.connector(class).ok_or_else(|| {
-            HerderError::BadRequest(format!(
-                "Failed to find any class that implements Connector and which name matches {class}"
-            ))
-        })
     }
 
     fn info(&self, name: &str, entry: &ConnectorEntry) -> ConnectorInfo {
@@ -125,39 +101,19 @@ impl StandaloneHerder {
         }
     }
 
-    fn grace(&self) -> Duration {
-        Duration::from_millis(self.worker.task_shutdown_timeout_ms)
-    }
-
     /// Starts the connector instance and its tasks per the entry's target state.
     fn start_connector(&self, name: &str, entry: &mut ConnectorEntry, with_tasks: bool) {
         if entry.target == TargetState::Stopped {
-            self.status.set_connector(name, State::Stopped, None);
+            self.rt.status.set_connector(name, State::Stopped, None);
             return;
         }
-        let resolved = self.providers.resolve_all(&entry.config);
-        let started = self.plugin_for(&resolved).map_err(|e| ConnectError::config(e.to_string())).and_then(|plugin| {
-            let mut instance: Box<dyn Connector> = Box::new(PluginConnector::create(plugin)?);
-            let ctx = ConnectorCtx { name: name.to_string(), status: self.status.clone() };
-            instance.start(&resolved, Box::new(ctx))?;
-            let max = resolved.get(TASKS_MAX).and_then(|t| t.trim().parse::<usize>().ok()).unwrap_or(1).max(1);
-            let mut configs = instance.task_configs(max)?;
-            if configs.len() > max {
-                return Err(ConnectError::connect(format!(
-                    "The connector {name} has generated {} tasks, which is greater than {max}, the maximum number of tasks it is configured to create.",
-                    configs.len()
-                )));
-            }
-            for c in configs.iter_mut() {
-                c.insert(TASK_CLASS.to_string(), plugin.info.class_name.clone());
-                for key in [TOPICS, TOPICS_REGEX] {
-                    if let Some(v) = entry.config.get(key).filter(|_| entry.kind == PluginKind::Sink) {
-                        c.insert(key.to_string(), v.clone());
-                    }
-                }
-            }
-            Ok((instance, configs))
-        });
+        let ctx = ConnectorCtx {
+            name: name.to_string(),
+            status: self.rt.status.clone(),
+        };
+        let started =
+            self.rt
+                .start_connector_instance(name, &entry.config, entry.kind, Box::new(ctx));
         match started {
             Ok((instance, configs)) => {
                 entry.instance = Some(instance);
@@ -167,7 +123,7 @@ impl StandaloneHerder {
                 } else {
                     State::Running
                 };
-                self.status.set_connector(name, state, None);
+                self.rt.status.set_connector(name, state, None);
                 info!(
                     "Connector {name} started with {} task(s)",
                     entry.task_configs.len()
@@ -178,110 +134,25 @@ impl StandaloneHerder {
             }
             Err(e) => {
                 error!("Connector {name} failed to start: {e}");
-                self.status
+                self.rt
+                    .status
                     .set_connector(name, State::Failed, Some(e.trace()));
             }
         }
     }
 
-    /// Builds and starts one task thread; a task that cannot be built is FAILED with the reason.
     fn start_task(&self, name: &str, entry: &ConnectorEntry, task: u32) -> Option<TaskHandle> {
         let id = TaskId {
             connector: name.to_string(),
             task,
         };
-        let connector_config = self.providers.resolve_all(&entry.config);
-        let task_config = self
-            .providers
-            .resolve_all(&entry.task_configs[task as usize]);
-        let client_id = |role: &str| format!("connector-{role}-{name}-{task}");
-        let built = (|| -> Result<TaskHandle, ConnectError> {
-            let plugin = self
-                .plugin_for(&connector_config)
-                .map_err(|e| ConnectError::config(e.to_string()))?;
-            let converters =
-                RecordConverters::build(&self.plugins, &self.worker, &connector_config)?;
-            let plugins = self.plugins.clone();
-            let transforms = TransformChain::from_config(
-                &connector_config,
-                &|n| plugins.new_transformation(n),
-                &|n| plugins.new_predicate(n),
-            )?;
-            let policy = ErrorPolicy::from_config(&connector_config);
-            let flush_interval = Duration::from_millis(self.worker.offset_flush_interval_ms.max(1));
-            let spawned = match entry.kind {
-                PluginKind::Source => source::spawn(source::SourceTaskSetup {
-                    id: id.clone(),
-                    task: Box::new(PluginSourceTask::create(plugin)?),
-                    topic_creation: TopicCreation::from_config(
-                        self.worker.topic_creation_enable,
-                        &connector_config,
-                        kafka::admin_config(&self.worker, &connector_config),
-                    )
-                    .map_err(|(_, message)| ConnectError::config(message))?,
-                    task_config,
-                    converters,
-                    transforms,
-                    producer: kafka::producer_config(
-                        &self.worker,
-                        &connector_config,
-                        &client_id("producer"),
-                    ),
-                    offsets: self.offsets.clone(),
-                    status: self.status.clone(),
-                    policy,
-                    flush_interval,
-                    flush_timeout: Duration::from_millis(
-                        self.worker.offset_flush_timeout_ms.max(1),
-                    ),
-                }),
-                _ => {
-                    let regex = connector_config
-                        .get(TOPICS_REGEX)
-                        .map(|r| r.trim().to_string())
-                        .filter(|r| !r.is_empty());
-                    sink::spawn(sink::SinkTaskSetup {
-                        id: id.clone(),
-                        task: Box::new(PluginSinkTask::create(plugin)?),
-                        task_config,
-                        converters,
-                        transforms,
-                        consumer: kafka::consumer_config(
-                            &self.worker,
-                            &connector_config,
-                            name,
-                            &client_id("consumer"),
-                        ),
-                        topics: connector_config
-                            .get(TOPICS)
-                            .map(|t| split_list(t))
-                            .unwrap_or_default(),
-                        topics_regex: regex,
-                        status: self.status.clone(),
-                        policy,
-                        flush_interval,
-                        max_poll_records: kafka::max_poll_records(&self.worker, &connector_config),
-                        dlq: DeadLetterQueue::create(&self.worker, &connector_config, &id)?,
-                        connector_class: plugin.info.class_name.clone(),
-                    })
-                }
-            };
-            spawned
-                .map_err(|e| ConnectError::connect(format!("Could not start the task thread: {e}")))
-        })();
-        match built {
-            Ok(handle) => {
-                if entry.target == TargetState::Paused {
-                    handle.control.pause();
-                }
-                Some(handle)
-            }
-            Err(e) => {
-                error!("Task {id} failed to start: {e}");
-                self.status.set_task(&id, State::Failed, Some(e.trace()));
-                None
-            }
-        }
+        self.rt.start_task(
+            &id,
+            entry.kind,
+            &entry.config,
+            &entry.task_configs[task as usize],
+            entry.target == TargetState::Paused,
+        )
     }
 
     fn start_tasks(&self, name: &str, entry: &mut ConnectorEntry) {
@@ -291,7 +162,7 @@ impl StandaloneHerder {
     }
 
     fn stop_tasks(&self, name: &str, entry: &mut ConnectorEntry) {
-        let grace = self.grace();
+        let grace = self.rt.grace();
         for (i, handle) in entry.tasks.drain(..).enumerate() {
             if let Some(h) = handle {
                 if !h.stop_and_wait(grace) {
@@ -312,34 +183,6 @@ impl StandaloneHerder {
             }
         }
     }
-
-    fn validate_for_put(&self, name: &str, config: &mut Config) -> HerderResult<PluginKind> {
-        if let Some(n) = config.get(NAME) {
-            if n.trim() != name {
-                return Err(HerderError::BadRequest(format!(
-                    "Connector name configuration ({}) doesn't match connector name in the URL ({name})",
-                    n.trim()
-                )));
-            }
-        }
-        config.insert(NAME.to_string(), name.to_string());
-        let infos = match super::validate_connector_config(&self.plugins, config) {
-            Ok(infos) => infos,
-            Err(HerderError::Internal(msg)) => return Err(HerderError::BadRequest(format!(
-                "Connector configuration is invalid and contains the following 1 error(s):\n{CONNECTOR_CLASS}: {msg}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"
-            ))),
-            Err(e) => return Err(e),
-        };
-        if infos.error_count > 0 {
-            let lines = infos.error_lines();
-            return Err(HerderError::BadRequest(format!(
-                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
-                lines.len(),
-                lines.join("\n")
-            )));
-        }
-        Ok(self.plugin_for(config)?.info.kind)
-    }
 }
 
 impl super::Herder for StandaloneHerder {
@@ -352,7 +195,7 @@ impl super::Herder for StandaloneHerder {
     }
 
     fn plugins(&self) -> &Plugins {
-        &self.plugins
+        &self.rt.plugins
     }
 
     fn connectors(&self) -> Vec<String> {
@@ -379,7 +222,7 @@ impl super::Herder for StandaloneHerder {
         allow_replace: bool,
         initial_state: Option<TargetState>,
     ) -> HerderResult<(bool, ConnectorInfo)> {
-        let kind = self.validate_for_put(name, &mut config)?;
+        let kind = self.rt.validate_for_put(name, &mut config)?;
         let mut map = self.lock();
         let created = match map.get_mut(name) {
             Some(_) if !allow_replace => {
@@ -410,7 +253,7 @@ impl super::Herder for StandaloneHerder {
             }
         };
         let entry = map.get_mut(name).expect("just inserted");
-        self.status.remove_connector(name);
+        self.rt.status.remove_connector(name);
         self.start_connector(name, entry, true);
         Ok((created, self.info(name, entry)))
     }
@@ -419,7 +262,7 @@ impl super::Herder for StandaloneHerder {
         let mut map = self.lock();
         let mut entry = map.remove(name).ok_or_else(|| not_found(name))?;
         self.stop_connector_instance(name, &mut entry);
-        self.status.remove_connector(name);
+        self.rt.status.remove_connector(name);
         info!("Connector {name} deleted");
         Ok(())
     }
@@ -430,6 +273,7 @@ impl super::Herder for StandaloneHerder {
             HerderError::NotFound(format!("No status found for connector {name}"))
         })?;
         let c = self
+            .rt
             .status
             .connector(name)
             .unwrap_or(super::super::task::Status {
@@ -438,7 +282,7 @@ impl super::Herder for StandaloneHerder {
             });
         let tasks = (0..entry.task_configs.len() as u32)
             .map(|t| {
-                let s = self.status.task(&TaskId {
+                let s = self.rt.status.task(&TaskId {
                     connector: name.to_string(),
                     task: t,
                 });
@@ -501,11 +345,12 @@ impl super::Herder for StandaloneHerder {
         }
         entry.target = TargetState::Paused;
         if self
+            .rt
             .status
             .connector(name)
             .is_some_and(|s| s.state == State::Running)
         {
-            self.status.set_connector(name, State::Paused, None);
+            self.rt.status.set_connector(name, State::Paused, None);
         }
         entry.tasks.iter().flatten().for_each(|t| t.control.pause());
         Ok(())
@@ -522,11 +367,12 @@ impl super::Herder for StandaloneHerder {
             _ => {
                 entry.target = TargetState::Started;
                 if self
+                    .rt
                     .status
                     .connector(name)
                     .is_some_and(|s| s.state == State::Paused)
                 {
-                    self.status.set_connector(name, State::Running, None);
+                    self.rt.status.set_connector(name, State::Running, None);
                 }
                 entry
                     .tasks
@@ -544,8 +390,8 @@ impl super::Herder for StandaloneHerder {
         self.stop_connector_instance(name, entry);
         entry.target = TargetState::Stopped;
         entry.task_configs.clear();
-        self.status.remove_connector(name);
-        self.status.set_connector(name, State::Stopped, None);
+        self.rt.status.remove_connector(name);
+        self.rt.status.set_connector(name, State::Stopped, None);
         Ok(())
     }
 
@@ -561,6 +407,7 @@ impl super::Herder for StandaloneHerder {
                 .get_mut(name)
                 .ok_or_else(|| HerderError::NotFound(format!("Unknown connector: {name}")))?;
             let connector_failed = self
+                .rt
                 .status
                 .connector(name)
                 .is_some_and(|s| s.state == State::Failed);
@@ -590,14 +437,15 @@ impl super::Herder for StandaloneHerder {
                         task: i as u32,
                     };
                     if self
+                        .rt
                         .status
                         .task(&id)
                         .is_some_and(|s| s.state == State::Failed)
                     {
                         if let Some(h) = entry.tasks.get_mut(i).and_then(Option::take) {
-                            h.stop_and_wait(self.grace());
+                            h.stop_and_wait(self.rt.grace());
                         }
-                        self.status.set_task(&id, State::Restarting, None);
+                        self.rt.status.set_task(&id, State::Restarting, None);
                         entry.tasks[i] = self.start_task(name, entry, i as u32);
                     }
                 }
@@ -615,7 +463,7 @@ impl super::Herder for StandaloneHerder {
             return Err(unknown());
         }
         if let Some(h) = entry.tasks.get_mut(i).and_then(Option::take) {
-            h.stop_and_wait(self.grace());
+            h.stop_and_wait(self.rt.grace());
         }
         let handle = self.start_task(name, entry, task);
         entry.tasks[i] = handle;

@@ -5,12 +5,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::entities::ErrorMessage;
+use super::forward::ForwardTo;
 use crate::herder::HerderError;
 
 #[derive(Debug)]
 pub struct RestError {
     pub status: StatusCode,
     pub message: String,
+    /// Set when the request must be served by another worker (see `forward.rs`).
+    pub forward: Option<ForwardTo>,
 }
 
 impl RestError {
@@ -18,6 +21,7 @@ impl RestError {
         RestError {
             status,
             message: message.into(),
+            forward: None,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -30,8 +34,15 @@ impl From<HerderError> for RestError {
         let status = match &e {
             HerderError::NotFound(_) => StatusCode::NOT_FOUND,
             HerderError::AlreadyExists(_) | HerderError::Conflict(_) => StatusCode::CONFLICT,
+            HerderError::NotLeader(leader) => {
+                let mut error = RestError::new(StatusCode::CONFLICT, e.to_string());
+                error.forward = Some(ForwardTo(leader.clone()));
+                return error;
+            }
             HerderError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HerderError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HerderError::Forbidden(_) => StatusCode::FORBIDDEN,
+            HerderError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         RestError::new(status, e.to_string())
     }
@@ -43,6 +54,10 @@ impl IntoResponse for RestError {
             error_code: self.status.as_u16(),
             message: self.message,
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(forward) = self.forward {
+            response.extensions_mut().insert(forward);
+        }
+        response
     }
 }

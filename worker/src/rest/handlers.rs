@@ -73,11 +73,18 @@ pub async fn server_info(State(h): State<SharedHerder>) -> Response {
     json(StatusCode::OK, &info)
 }
 
-pub async fn health() -> Response {
-    json(
-        StatusCode::OK,
-        &serde_json::json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
-    )
+pub async fn health(State(h): State<SharedHerder>) -> Response {
+    if h.started() {
+        json(
+            StatusCode::OK,
+            &serde_json::json!({"status": "healthy", "message": "Worker has completed startup and is ready to handle requests."}),
+        )
+    } else {
+        json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &serde_json::json!({"status": "starting", "message": "Worker is still starting up. The worker has not joined its group and received an assignment yet."}),
+        )
+    }
 }
 
 pub async fn list_connectors(
@@ -230,6 +237,37 @@ pub async fn restart_task(
     Path((name, task)): Path<(String, u32)>,
 ) -> RestResult {
     call(&h, move |h| h.restart_task(&name, task)).await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Internal: task configs from the worker running the connector, for the leader to write.
+pub async fn put_task_configs(
+    State(h): State<SharedHerder>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> RestResult {
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (signature, algorithm) = (
+        header(super::signature::SIGNATURE_HEADER),
+        header(super::signature::ALGORITHM_HEADER),
+    );
+    let signed = body.clone();
+    call(&h, move |h| {
+        h.verify_internal_request(&signed, signature.as_deref(), algorithm.as_deref())
+    })
+    .await??;
+    let configs: Vec<BTreeMap<String, Json_>> = parse(&body)?;
+    let configs = configs
+        .into_iter()
+        .map(parse_config)
+        .collect::<Result<Vec<_>, _>>()?;
+    call(&h, move |h| h.put_task_configs(&name, configs)).await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -2,7 +2,9 @@
 
 pub mod entities;
 mod error;
+mod forward;
 mod handlers;
+pub mod signature;
 
 use std::sync::Arc;
 
@@ -15,7 +17,8 @@ pub use error::RestError;
 
 pub type SharedHerder = Arc<dyn Herder>;
 
-/// Every route of the standalone REST API.
+/// Every route of the REST API (both modes; in distributed mode, requests only the leader can serve are forwarded
+/// to it).
 pub fn router(herder: SharedHerder) -> Router {
     Router::new()
         .route("/", get(handlers::server_info))
@@ -32,7 +35,10 @@ pub fn router(herder: SharedHerder) -> Router {
             get(handlers::get_config).put(handlers::put_config),
         )
         .route("/connectors/{name}/status", get(handlers::connector_status))
-        .route("/connectors/{name}/tasks", get(handlers::task_configs))
+        .route(
+            "/connectors/{name}/tasks",
+            get(handlers::task_configs).post(handlers::put_task_configs),
+        )
         .route(
             "/connectors/{name}/tasks/{task}/status",
             get(handlers::task_status),
@@ -60,6 +66,7 @@ pub fn router(herder: SharedHerder) -> Router {
         .route("/health", get(handlers::health))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
+        .layer(axum::middleware::from_fn(forward::forward_to_leader))
         .with_state(herder)
 }
 

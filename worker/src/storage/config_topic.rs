@@ -51,6 +51,16 @@ pub fn restart_value(include_tasks: bool, only_failed: bool) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// `{"key":"<base64>","algorithm":"HmacSHA256","creation-timestamp":<ms>}`.
+pub fn session_key_value(key: &SessionKey) -> Vec<u8> {
+    serde_json::to_vec(&json!({
+        "key": key.key,
+        "algorithm": key.algorithm,
+        "creation-timestamp": key.creation_timestamp,
+    }))
+    .unwrap_or_default()
+}
+
 /// A restart request read from the config topic.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RestartRequest {
@@ -306,5 +316,9 @@ mod tests {
             Some(br#"{"key":"a2V5","algorithm":"HmacSHA256","creation-timestamp":5}"#),
         );
         assert_eq!(s.session_key.as_ref().unwrap().creation_timestamp, 5);
+        assert_eq!(
+            session_key_value(s.session_key.as_ref().unwrap()),
+            br#"{"key":"a2V5","algorithm":"HmacSHA256","creation-timestamp":5}"#
+        );
     }
 }

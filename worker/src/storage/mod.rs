@@ -3,12 +3,15 @@
 pub mod config_topic;
 pub mod kafka_log;
 mod offsets_file;
+mod offsets_topic;
+pub mod status_store;
 pub mod status_topic;
 
 use connect_api::OffsetMap;
 use serde_json::Value as Json;
 
 pub use offsets_file::FileOffsetStore;
+pub use offsets_topic::KafkaOffsetStore;
 
 /// Committed source offsets, per connector and source partition.
 pub trait OffsetStore: Send + Sync {

@@ -59,25 +59,52 @@ pub struct Status {
     pub trace: Option<String>,
 }
 
+/// What a status change is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusSubject {
+    Connector(String),
+    Task(TaskId),
+}
+
+/// Told of every status change (distributed mode writes them to the status topic).
+pub type StatusListener = Box<dyn Fn(StatusSubject, &Status) + Send + Sync>;
+
 /// The current status of every connector and task on this worker.
 #[derive(Default)]
 pub struct StatusBoard {
     connectors: Mutex<BTreeMap<String, Status>>,
     tasks: Mutex<BTreeMap<TaskId, Status>>,
+    listener: Option<StatusListener>,
 }
 
 impl StatusBoard {
+    /// A board that also tells `listener` of every change.
+    pub fn with_listener(listener: StatusListener) -> StatusBoard {
+        StatusBoard {
+            listener: Some(listener),
+            ..StatusBoard::default()
+        }
+    }
+
     pub fn set_connector(&self, name: &str, state: State, trace: Option<String>) {
+        let status = Status { state, trace };
         self.connectors
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(name.to_string(), Status { state, trace });
+            .insert(name.to_string(), status.clone());
+        if let Some(listener) = &self.listener {
+            listener(StatusSubject::Connector(name.to_string()), &status);
+        }
     }
     pub fn set_task(&self, id: &TaskId, state: State, trace: Option<String>) {
+        let status = Status { state, trace };
         self.tasks
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(id.clone(), Status { state, trace });
+            .insert(id.clone(), status.clone());
+        if let Some(listener) = &self.listener {
+            listener(StatusSubject::Task(id.clone()), &status);
+        }
     }
     pub fn connector(&self, name: &str) -> Option<Status> {
         self.connectors

@@ -1,0 +1,247 @@
+//! What both herders use to run work on this worker: finding a connector's plugin, starting a Connector instance
+//! and generating its task configs, and spawning source and sink task runners.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use connect_api::config::split_list;
+use connect_api::plugin::PluginKind;
+use connect_api::{Config, ConnectError, Connector, ConnectorContext};
+use connect_transforms::TransformChain;
+use tracing::error;
+
+use super::{HerderError, HerderResult};
+use crate::config::connector::{
+    CONNECTOR_CLASS, NAME, TASKS_MAX, TASK_CLASS, TOPICS, TOPICS_REGEX,
+};
+use crate::config::providers::ConfigProviders;
+use crate::config::worker::WorkerConfig;
+use crate::kafka;
+use crate::plugins::{LibraryPlugin, PluginConnector, PluginSinkTask, PluginSourceTask, Plugins};
+use crate::storage::OffsetStore;
+use crate::task::convert::RecordConverters;
+use crate::task::dlq::DeadLetterQueue;
+use crate::task::errors::ErrorPolicy;
+use crate::task::topic_creation::TopicCreation;
+use crate::task::{sink, source, State, StatusBoard, TaskHandle, TaskId};
+
+/// The worker-wide things connectors and tasks are started with.
+pub struct WorkerRuntime {
+    pub worker: WorkerConfig,
+    pub plugins: Arc<Plugins>,
+    pub providers: ConfigProviders,
+    pub offsets: Arc<dyn OffsetStore>,
+    pub status: Arc<StatusBoard>,
+}
+
+impl WorkerRuntime {
+    /// The connector plugin named by `connector.class`.
+    pub fn plugin_for(&self, config: &Config) -> HerderResult<&LibraryPlugin> {
+        let class = config
+            .get(CONNECTOR_CLASS)
+            .map(|c| c.trim())
+            .unwrap_or_default();
+        self.plugins.connector(class).ok_or_else(|| {
+            HerderError::BadRequest(format!(
+                "Failed to find any class that implements Connector and which name matches {class}"
+            ))
+        })
+    }
+
+    /// `task.shutdown.graceful.timeout.ms`.
+    pub fn grace(&self) -> Duration {
+        Duration::from_millis(self.worker.task_shutdown_timeout_ms)
+    }
+
+    /// Starts a Connector instance with its (provider-resolved) config and asks it for at most `tasks.max` task
+    /// configs, to which `task.class` (and for sinks `topics`/`topics.regex`) are added.
+    pub fn start_connector_instance(
+        &self,
+        name: &str,
+        config: &Config,
+        kind: PluginKind,
+        ctx: Box<dyn ConnectorContext>,
+    ) -> Result<(Box<dyn Connector>, Vec<Config>), ConnectError> {
+        let resolved = self.providers.resolve_all(config);
+        let plugin = self
+            .plugin_for(&resolved)
+            .map_err(|e| ConnectError::config(e.to_string()))?;
+        let mut instance: Box<dyn Connector> = Box::new(PluginConnector::create(plugin)?);
+        instance.start(&resolved, ctx)?;
+        match self.generate_task_configs(name, instance.as_mut(), config, kind) {
+            Ok(configs) => Ok((instance, configs)),
+            Err(e) => {
+                let _ = instance.stop();
+                Err(e)
+            }
+        }
+    }
+
+    /// Asks a running Connector for at most `tasks.max` task configs and adds `task.class` (and for sinks
+    /// `topics`/`topics.regex`) to each.
+    pub fn generate_task_configs(
+        &self,
+        name: &str,
+        instance: &mut dyn Connector,
+        config: &Config,
+        kind: PluginKind,
+    ) -> Result<Vec<Config>, ConnectError> {
+        let resolved = self.providers.resolve_all(config);
+        let plugin = self
+            .plugin_for(&resolved)
+            .map_err(|e| ConnectError::config(e.to_string()))?;
+        let max = resolved
+            .get(TASKS_MAX)
+            .and_then(|t| t.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+            .max(1);
+        let mut configs = instance.task_configs(max)?;
+        if configs.len() > max {
+            return Err(ConnectError::connect(format!(
+                "The connector {name} has generated {} tasks, which is greater than {max}, the maximum number of tasks it is configured to create.",
+                configs.len()
+            )));
+        }
+        for c in configs.iter_mut() {
+            c.insert(TASK_CLASS.to_string(), plugin.info.class_name.clone());
+            for key in [TOPICS, TOPICS_REGEX] {
+                if let Some(v) = config.get(key).filter(|_| kind == PluginKind::Sink) {
+                    c.insert(key.to_string(), v.clone());
+                }
+            }
+        }
+        Ok(configs)
+    }
+
+    /// Builds and starts one task thread (paused if asked); a task that cannot be built is FAILED with the reason.
+    pub fn start_task(
+        &self,
+        id: &TaskId,
+        kind: PluginKind,
+        connector_config: &Config,
+        task_config: &Config,
+        paused: bool,
+    ) -> Option<TaskHandle> {
+        let name = id.connector.as_str();
+        let task = id.task;
+        let connector_config = self.providers.resolve_all(connector_config);
+        let task_config = self.providers.resolve_all(task_config);
+        let client_id = |role: &str| format!("connector-{role}-{name}-{task}");
+        let built = (|| -> Result<TaskHandle, ConnectError> {
+            let plugin = self
+                .plugin_for(&connector_config)
+                .map_err(|e| ConnectError::config(e.to_string()))?;
+            let converters =
+                RecordConverters::build(&self.plugins, &self.worker, &connector_config)?;
+            let plugins = self.plugins.clone();
+            let transforms = TransformChain::from_config(
+                &connector_config,
+                &|n| plugins.new_transformation(n),
+                &|n| plugins.new_predicate(n),
+            )?;
+            let policy = ErrorPolicy::from_config(&connector_config);
+            let flush_interval = Duration::from_millis(self.worker.offset_flush_interval_ms.max(1));
+            let spawned = match kind {
+                PluginKind::Source => source::spawn(source::SourceTaskSetup {
+                    id: id.clone(),
+                    task: Box::new(PluginSourceTask::create(plugin)?),
+                    topic_creation: TopicCreation::from_config(
+                        self.worker.topic_creation_enable,
+                        &connector_config,
+                        kafka::admin_config(&self.worker, &connector_config),
+                    )
+                    .map_err(|(_, message)| ConnectError::config(message))?,
+                    task_config,
+                    converters,
+                    transforms,
+                    producer: kafka::producer_config(
+                        &self.worker,
+                        &connector_config,
+                        &client_id("producer"),
+                    ),
+                    offsets: self.offsets.clone(),
+                    status: self.status.clone(),
+                    policy,
+                    flush_interval,
+                    flush_timeout: Duration::from_millis(
+                        self.worker.offset_flush_timeout_ms.max(1),
+                    ),
+                }),
+                _ => {
+                    let regex = connector_config
+                        .get(TOPICS_REGEX)
+                        .map(|r| r.trim().to_string())
+                        .filter(|r| !r.is_empty());
+                    sink::spawn(sink::SinkTaskSetup {
+                        id: id.clone(),
+                        task: Box::new(PluginSinkTask::create(plugin)?),
+                        task_config,
+                        converters,
+                        transforms,
+                        consumer: kafka::consumer_config(
+                            &self.worker,
+                            &connector_config,
+                            name,
+                            &client_id("consumer"),
+                        ),
+                        topics: connector_config
+                            .get(TOPICS)
+                            .map(|t| split_list(t))
+                            .unwrap_or_default(),
+                        topics_regex: regex,
+                        status: self.status.clone(),
+                        policy,
+                        flush_interval,
+                        max_poll_records: kafka::max_poll_records(&self.worker, &connector_config),
+                        dlq: DeadLetterQueue::create(&self.worker, &connector_config, id)?,
+                        connector_class: plugin.info.class_name.clone(),
+                    })
+                }
+            };
+            spawned
+                .map_err(|e| ConnectError::connect(format!("Could not start the task thread: {e}")))
+        })();
+        match built {
+            Ok(handle) => {
+                if paused {
+                    handle.control.pause();
+                }
+                Some(handle)
+            }
+            Err(e) => {
+                error!("Task {id} failed to start: {e}");
+                self.status.set_task(id, State::Failed, Some(e.trace()));
+                None
+            }
+        }
+    }
+
+    /// Checks a connector config before it is created or replaced (name matches, config valid); adds `name`.
+    pub fn validate_for_put(&self, name: &str, config: &mut Config) -> HerderResult<PluginKind> {
+        if let Some(n) = config.get(NAME) {
+            if n.trim() != name {
+                return Err(HerderError::BadRequest(format!(
+                    "Connector name configuration ({}) doesn't match connector name in the URL ({name})",
+                    n.trim()
+                )));
+            }
+        }
+        config.insert(NAME.to_string(), name.to_string());
+        let infos = match super::validate_connector_config(&self.plugins, config) {
+            Ok(infos) => infos,
+            Err(HerderError::Internal(msg)) => return Err(HerderError::BadRequest(format!(
+                "Connector configuration is invalid and contains the following 1 error(s):\n{CONNECTOR_CLASS}: {msg}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"
+            ))),
+            Err(e) => return Err(e),
+        };
+        if infos.error_count > 0 {
+            let lines = infos.error_lines();
+            return Err(HerderError::BadRequest(format!(
+                "Connector configuration is invalid and contains the following {} error(s):\n{}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`",
+                lines.len(),
+                lines.join("\n")
+            )));
+        }
+        Ok(self.plugin_for(config)?.info.kind)
+    }
+}
