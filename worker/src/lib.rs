@@ -5,6 +5,7 @@ pub mod distributed;
 pub mod herder;
 pub mod kafka;
 pub mod plugins;
+pub mod process;
 pub mod rest;
 pub mod standalone;
 pub mod storage;

@@ -6,16 +6,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};
-use tracing::{info, warn};
+use tracing::info;
 
 use crate::config::properties::load_properties;
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
-use crate::herder::{DistributedHerder, DistributedSetup, Herder};
+use crate::herder::{DistributedHerder, DistributedSetup};
 use crate::plugins::Plugins;
-use crate::rest::{self, SharedHerder};
-use crate::standalone::{fetch_cluster_id, shutdown_signal, worker_id};
+use crate::process::{cluster_id, rest_bind_address, serve_until_shutdown, worker_id};
 
+/// Runs a distributed worker until SIGINT/SIGTERM.
 pub fn run(worker_file: &Path) -> Result<()> {
     let started = Instant::now();
     let raw = load_properties(worker_file)?;
@@ -25,20 +25,8 @@ pub fn run(worker_file: &Path) -> Result<()> {
         .context("invalid worker configuration")?;
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let id = worker_id(&worker)?;
-    let bind = rest::bind_address(&worker.listeners[0]).map_err(|e| anyhow!(e))?;
-    if worker.listeners.len() > 1 {
-        warn!(
-            "Only the first listener ({}) is served so far",
-            worker.listeners[0]
-        );
-    }
-    let cluster_id = fetch_cluster_id(&worker.bootstrap_servers);
-    if cluster_id.is_none() {
-        warn!(
-            "Could not reach Kafka at {} to read its cluster id; continuing",
-            worker.bootstrap_servers
-        );
-    }
+    let bind = rest_bind_address(&worker)?;
+    let cluster_id = cluster_id(&worker.bootstrap_servers);
     let url = format!("http://{id}/");
     info!(
         "Starting distributed worker {id} in group {} (config topic {}, offsets {}, status {})",
@@ -56,24 +44,5 @@ pub fn run(worker_file: &Path) -> Result<()> {
         })
         .map_err(|e| anyhow!("cannot start the distributed herder: {e}"))?,
     );
-    let shared: SharedHerder = herder.clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&bind)
-            .await
-            .with_context(|| format!("cannot listen on {bind}"))?;
-        info!(
-            "REST server listening on http://{bind}/, worker id {id}, started in {} ms",
-            started.elapsed().as_millis()
-        );
-        let server = tokio::spawn(async move { axum::serve(listener, rest::router(shared)).await });
-        shutdown_signal().await;
-        info!("Shutting down");
-        server.abort();
-        let h = herder.clone();
-        tokio::task::spawn_blocking(move || h.shutdown()).await?;
-        Ok(())
-    })
+    serve_until_shutdown(herder, &bind, &id, started, |_| Ok(()))
 }
