@@ -1,6 +1,7 @@
-//! Topic creation through the admin client, for the topics the runtime creates on a connector's behalf (source
-//! topics under KIP-158, the sink dead letter queue).
+//! Topic creation through the admin client, for every topic the runtime creates: source topics under KIP-158, the
+//! sink dead letter queue, the internal topics.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use connect_api::ConnectError;
@@ -9,7 +10,14 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientConfig;
 
-use crate::task::topic_creation::TopicSettings;
+/// What a topic is created with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TopicSettings {
+    /// `-1` means the broker's default, as in Kafka.
+    pub partitions: i32,
+    pub replication_factor: i32,
+    pub configs: BTreeMap<String, String>,
+}
 
 /// What `create_topic` found.
 #[derive(Debug, PartialEq)]

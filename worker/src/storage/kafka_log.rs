@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::FromClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tracing::info;
+
+use crate::kafka::topics::{create_topic, Created, TopicSettings};
 
 /// One record read from the log.
 pub struct LogRecord<'a> {
@@ -49,43 +50,41 @@ fn admin_call<T>(f: impl std::future::Future<Output = T>) -> Result<T, String> {
 
 /// Creates the topic if missing; an existing topic must be compacted (Kafka refuses to start otherwise).
 pub fn ensure_topic(client: &ClientConfig, spec: &TopicSpec) -> Result<(), String> {
+    let mut configs = spec.configs.clone();
+    configs.insert("cleanup.policy".into(), "compact".into());
+    let settings = TopicSettings {
+        partitions: spec.partitions,
+        replication_factor: spec.replication_factor,
+        configs,
+    };
+    match create_topic(client, &spec.name, &settings).map_err(|e| e.to_string())? {
+        Created::New => {
+            info!("Created internal topic {}", spec.name);
+            Ok(())
+        }
+        Created::Existed => check_compacted(client, &spec.name),
+    }
+}
+
+/// An existing internal topic must have `cleanup.policy=compact`.
+fn check_compacted(client: &ClientConfig, topic: &str) -> Result<(), String> {
     let admin =
         AdminClient::<DefaultClientContext>::from_config(client).map_err(|e| e.to_string())?;
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-    let replication = TopicReplication::Fixed(spec.replication_factor);
-    let mut new_topic =
-        NewTopic::new(&spec.name, spec.partitions, replication).set("cleanup.policy", "compact");
-    for (k, v) in &spec.configs {
-        if k != "cleanup.policy" {
-            new_topic = new_topic.set(k, v);
-        }
+    let described =
+        admin_call(admin.describe_configs([&ResourceSpecifier::Topic(topic)], &options))?;
+    let policy = described
+        .ok()
+        .and_then(|mut rs| rs.pop())
+        .and_then(|r| r.ok())
+        .and_then(|r| r.get("cleanup.policy").and_then(|e| e.value.clone()));
+    // Brokers that report no value (some test brokers list only explicit configs) are trusted.
+    match policy.filter(|p| p != "compact") {
+        Some(p) => Err(format!(
+            "Topic '{topic}' supplied via the internal topic configuration is required to have 'cleanup.policy=compact', but found '{p}'"
+        )),
+        None => Ok(()),
     }
-    let results =
-        admin_call(admin.create_topics([&new_topic], &options))?.map_err(|e| e.to_string())?;
-    for r in results {
-        match r {
-            Ok(t) => info!("Created internal topic {t}"),
-            Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {
-                let described = admin_call(
-                    admin.describe_configs([&ResourceSpecifier::Topic(&spec.name)], &options),
-                )?;
-                let policy = described
-                    .ok()
-                    .and_then(|mut rs| rs.pop())
-                    .and_then(|r| r.ok())
-                    .and_then(|r| r.get("cleanup.policy").and_then(|e| e.value.clone()));
-                // Brokers that report no value (some test brokers list only explicit configs) are trusted.
-                if let Some(p) = policy.filter(|p| p != "compact") {
-                    return Err(format!(
-                        "Topic '{}' supplied via the internal topic configuration is required to have 'cleanup.policy=compact', but found '{p}'",
-                        spec.name
-                    ));
-                }
-            }
-            Err((t, code)) => return Err(format!("Could not create internal topic {t}: {code}")),
-        }
-    }
-    Ok(())
 }
 
 impl KafkaLog {

@@ -10,11 +10,10 @@ use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedPr
 use tracing::{info, warn};
 
 use super::errors::Stage;
-use super::topic_creation::TopicSettings;
 use super::TaskId;
 use crate::config::worker::WorkerConfig;
 use crate::kafka;
-use crate::kafka::topics::{create_topic, Created};
+use crate::kafka::topics::{create_topic, Created, TopicSettings};
 
 pub const DLQ_TOPIC: &str = "errors.deadletterqueue.topic.name";
 pub const DLQ_REPLICATION_FACTOR: &str = "errors.deadletterqueue.topic.replication.factor";

@@ -10,7 +10,7 @@ use regex::Regex;
 use tracing::info;
 
 use crate::config::connector::TOPIC_CREATION_GROUPS;
-use crate::kafka::topics::{create_topic, Created};
+use crate::kafka::topics::{create_topic, Created, TopicSettings};
 
 const PREFIX: &str = "topic.creation.";
 const DEFAULT_GROUP: &str = "default";
@@ -18,15 +18,6 @@ const INCLUDE: &str = "include";
 const EXCLUDE: &str = "exclude";
 const REPLICATION_FACTOR: &str = "replication.factor";
 const PARTITIONS: &str = "partitions";
-
-/// The settings topics of one group are created with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TopicSettings {
-    /// `-1` means the broker's default, as in Kafka.
-    pub partitions: i32,
-    pub replication_factor: i32,
-    pub configs: BTreeMap<String, String>,
-}
 
 #[derive(Debug)]
 struct Group {
