@@ -36,7 +36,7 @@ svc_install() {
     if [[ ! -x $BIN/postgres ]]; then
         command -v apt-get >/dev/null 2>&1 || die "$BIN/postgres is missing and apt-get is not available"
         log "installing postgresql-15"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 >/dev/null \
+        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 >/dev/null; } \
             || die "apt-get install postgresql-15 failed"
     fi
     [[ -x $BIN/postgres ]] || die "$BIN/postgres still missing after install"
