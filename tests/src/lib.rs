@@ -16,4 +16,6 @@ pub use broker::{
 pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
 pub use rest::{Response, Rest};
 pub use util::{free_port, tail_file, unique_name, wait_until, workspace_root};
-pub use worker::{plugin_dir, plugin_library, target_dir, worker_binary, Worker};
+pub use worker::{
+    plugin_dir, plugin_library, target_dir, test_plugin_library, worker_binary, Worker,
+};

@@ -55,6 +55,19 @@ pub fn plugin_library() -> PathBuf {
     path
 }
 
+/// `<target>/release/libconnect_test_plugins.so` (the test-only plugins of `tests/plugins`); panics with a build hint
+/// if it is missing.
+#[track_caller]
+pub fn test_plugin_library() -> PathBuf {
+    let path = target_dir().join("release/libconnect_test_plugins.so");
+    assert!(
+        path.is_file(),
+        "test plugins {} not found: {BUILD_HINT}",
+        path.display()
+    );
+    path
+}
+
 /// A fresh temp dir holding a copy of the FileStream plugin library, usable as `plugin.path`.
 #[track_caller]
 pub fn plugin_dir() -> TempDir {

@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use connect_tests::{
-    consume_n, consume_until, create_topic, plugin_library, target_dir, unique_name, wait_until,
-    workspace_root, write_lines, Worker,
+    consume_n, consume_until, create_topic, plugin_library, test_plugin_library, unique_name,
+    wait_until, workspace_root, write_lines, Worker,
 };
 use serde_json::json;
 
@@ -46,13 +46,11 @@ fn plugin_dir() -> tempfile::TempDir {
         .tempdir()
         .unwrap();
     fs::copy(plugin_library(), dir.path().join("libconnect_file.so")).unwrap();
-    let panicking = target_dir().join("release/libconnect_test_plugins.so");
-    assert!(
-        panicking.is_file(),
-        "{} missing: run cargo build --release --workspace",
-        panicking.display()
-    );
-    fs::copy(panicking, dir.path().join("libconnect_test_plugins.so")).unwrap();
+    fs::copy(
+        test_plugin_library(),
+        dir.path().join("libconnect_test_plugins.so"),
+    )
+    .unwrap();
     compile_c_plugin(dir.path(), "libccounter.so", &[]);
     let class = format!("-DPLUGIN_CLASS_NAME=\"{WRONG_ABI_CLASS}\"");
     compile_c_plugin(

@@ -68,6 +68,8 @@ pub trait Herder: Send + Sync {
     }
     fn kafka_cluster_id(&self) -> Option<String>;
     fn plugins(&self) -> &Plugins;
+    /// This worker's metrics in the Prometheus text format (`GET /metrics`).
+    fn metrics(&self) -> String;
     fn connectors(&self) -> Vec<String>;
     fn connector_info(&self, name: &str) -> HerderResult<ConnectorInfo>;
     fn connector_config(&self, name: &str) -> HerderResult<Config>;

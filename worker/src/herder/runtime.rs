@@ -17,6 +17,7 @@ use crate::config::connector::{
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
 use crate::kafka;
+use crate::metrics::{Metrics, TaskKind, TaskMetrics};
 use crate::plugins::{LibraryPlugin, PluginConnector, PluginSinkTask, PluginSourceTask, Plugins};
 use crate::storage::OffsetStore;
 use crate::task::convert::RecordConverters;
@@ -32,6 +33,7 @@ pub struct WorkerRuntime {
     pub providers: ConfigProviders,
     pub offsets: Arc<dyn OffsetStore>,
     pub status: Arc<StatusBoard>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl WorkerRuntime {
@@ -62,19 +64,35 @@ impl WorkerRuntime {
         kind: PluginKind,
         ctx: Box<dyn ConnectorContext>,
     ) -> Result<(Box<dyn Connector>, Vec<Config>), ConnectError> {
-        let resolved = self.providers.resolve_all(config);
-        let plugin = self
-            .plugin_for(&resolved)
-            .map_err(|e| ConnectError::config(e.to_string()))?;
-        let mut instance: Box<dyn Connector> = Box::new(PluginConnector::create(plugin)?);
-        instance.start(&resolved, ctx)?;
-        match self.generate_task_configs(name, instance.as_mut(), config, kind) {
-            Ok(configs) => Ok((instance, configs)),
-            Err(e) => {
-                let _ = instance.stop();
-                Err(e)
+        let started = (|| {
+            let resolved = self.providers.resolve_all(config);
+            let plugin = self
+                .plugin_for(&resolved)
+                .map_err(|e| ConnectError::config(e.to_string()))?;
+            let mut instance: Box<dyn Connector> = Box::new(PluginConnector::create(plugin)?);
+            instance.start(&resolved, ctx)?;
+            match self.generate_task_configs(name, instance.as_mut(), config, kind) {
+                Ok(configs) => Ok((instance, configs)),
+                Err(e) => {
+                    let _ = instance.stop();
+                    Err(e)
+                }
             }
-        }
+        })();
+        self.metrics.connector_started(started.is_ok());
+        started
+    }
+
+    /// Metrics for a task about to start, registered for `/metrics`; its error policy counts into them.
+    fn task_metrics(&self, id: &TaskId, kind: TaskKind, policy: &ErrorPolicy) -> Arc<TaskMetrics> {
+        let metrics = Arc::new(TaskMetrics::new(id.clone(), kind, policy.metrics.clone()));
+        self.metrics.register_task(&metrics);
+        metrics
+    }
+
+    /// Everything for `GET /metrics`.
+    pub fn render_metrics(&self) -> String {
+        self.metrics.render(&self.status)
     }
 
     /// Asks a running Connector for at most `tasks.max` task configs and adds `task.class` (and for sinks
@@ -144,6 +162,7 @@ impl WorkerRuntime {
             let spawned = match kind {
                 PluginKind::Source => source::spawn(source::SourceTaskSetup {
                     id: id.clone(),
+                    metrics: self.task_metrics(id, TaskKind::Source, &policy),
                     task: Box::new(PluginSourceTask::create(plugin)?),
                     topic_creation: TopicCreation::from_config(
                         self.worker.topic_creation_enable,
@@ -174,6 +193,7 @@ impl WorkerRuntime {
                         .filter(|r| !r.is_empty());
                     sink::spawn(sink::SinkTaskSetup {
                         id: id.clone(),
+                        metrics: self.task_metrics(id, TaskKind::Sink, &policy),
                         task: Box::new(PluginSinkTask::create(plugin)?),
                         task_config,
                         converters,
@@ -201,6 +221,7 @@ impl WorkerRuntime {
             spawned
                 .map_err(|e| ConnectError::connect(format!("Could not start the task thread: {e}")))
         })();
+        self.metrics.task_started(built.is_ok());
         match built {
             Ok(handle) => {
                 if paused {

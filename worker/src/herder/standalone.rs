@@ -76,6 +76,7 @@ impl StandaloneHerder {
                 providers,
                 offsets,
                 status: Arc::new(StatusBoard::default()),
+                metrics: Arc::default(),
             },
             worker_id,
             cluster_id,
@@ -196,6 +197,10 @@ impl super::Herder for StandaloneHerder {
 
     fn plugins(&self) -> &Plugins {
         &self.rt.plugins
+    }
+
+    fn metrics(&self) -> String {
+        self.rt.render_metrics()
     }
 
     fn connectors(&self) -> Vec<String> {

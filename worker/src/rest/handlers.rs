@@ -87,6 +87,18 @@ pub async fn health(State(h): State<SharedHerder>) -> Response {
     }
 }
 
+/// `GET /metrics`: this worker's metrics in the Prometheus text format.
+pub async fn metrics(State(h): State<SharedHerder>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        h.metrics(),
+    )
+        .into_response()
+}
+
 pub async fn list_connectors(
     State(h): State<SharedHerder>,
     query: axum::extract::RawQuery,

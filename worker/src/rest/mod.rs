@@ -64,6 +64,7 @@ pub fn router(herder: SharedHerder) -> Router {
             put(handlers::validate),
         )
         .route("/health", get(handlers::health))
+        .route("/metrics", get(handlers::metrics))
         .fallback(handlers::not_found)
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .layer(axum::middleware::from_fn(forward::forward_to_leader))

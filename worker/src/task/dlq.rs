@@ -97,8 +97,9 @@ impl DeadLetterQueue {
         }))
     }
 
-    /// Sends the original record with the context headers; waits while the producer queue is full.
-    pub fn send(&self, original: &RawRecord, failure: &Failure<'_>) {
+    /// Sends the original record with the context headers; waits while the producer queue is full. False when the
+    /// producer refused it.
+    pub fn send(&self, original: &RawRecord, failure: &Failure<'_>) -> bool {
         let mut headers = OwnedHeaders::new_with_capacity(original.headers.len() + 10);
         for (k, v) in &original.headers {
             headers = headers.insert(Header {
@@ -153,7 +154,7 @@ impl DeadLetterQueue {
         }
         loop {
             match self.producer.send(record) {
-                Ok(()) => return,
+                Ok(()) => return true,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     record = back;
                     std::thread::sleep(Duration::from_millis(10));
@@ -163,7 +164,7 @@ impl DeadLetterQueue {
                         "Task {} could not send a record to the dead letter queue {}: {e}",
                         self.task, self.topic
                     );
-                    return;
+                    return false;
                 }
             }
         }

@@ -1,6 +1,8 @@
 //! A connector's `errors.*` policy as the task runners apply it: retries of retriable failures, tolerance and
 //! error logging (the dead letter queue itself is `dlq.rs`).
 
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use connect_api::config::split_list;
@@ -11,6 +13,7 @@ use crate::config::connector::{
     ERRORS_LOG_ENABLE, ERRORS_LOG_INCLUDE_MESSAGES, ERRORS_RETRY_DELAY_MAX_MS,
     ERRORS_RETRY_TIMEOUT, ERRORS_TOLERANCE,
 };
+use crate::metrics::ErrorMetrics;
 
 /// The first delay between retries; it doubles per attempt up to `errors.retry.delay.max.ms` (Kafka's
 /// `RetryWithToleranceOperator.RETRIES_DELAY_MIN_MS`).
@@ -58,6 +61,8 @@ pub struct ErrorPolicy {
     pub log_messages: bool,
     pub retry_timeout: RetryTimeout,
     pub retry_delay_max: Duration,
+    /// Counted for `task-error-metrics`.
+    pub metrics: Arc<ErrorMetrics>,
 }
 
 impl ErrorPolicy {
@@ -88,6 +93,7 @@ impl ErrorPolicy {
             retry_delay_max: Duration::from_millis(
                 millis(ERRORS_RETRY_DELAY_MAX_MS, 60_000).max(0) as u64,
             ),
+            metrics: Arc::default(),
         }
     }
 
@@ -118,6 +124,7 @@ impl ErrorPolicy {
                 return Err((stage, error));
             }
             attempt += 1;
+            self.metrics.record_retry();
             let mut delay = self.backoff(attempt);
             if let Some(deadline) = deadline {
                 delay = delay.min(deadline - now);
@@ -153,7 +160,9 @@ impl ErrorPolicy {
         error: ConnectError,
         describe: impl FnOnce() -> String,
     ) -> Result<(), ConnectError> {
+        self.metrics.record_error();
         if self.log {
+            self.metrics.errors_logged.fetch_add(1, Relaxed);
             let detail = if self.log_messages {
                 describe()
             } else {
@@ -162,6 +171,7 @@ impl ErrorPolicy {
             error!("Error encountered in task {task}. Executing stage '{}' with class '{}'{detail}: {error}", stage.name(), error.class_name());
         }
         if self.tolerate_all {
+            self.metrics.records_skipped.fetch_add(1, Relaxed);
             if !self.log {
                 warn!(
                     "Task {task} skipped a record that failed in stage {}: {error}",

@@ -131,6 +131,16 @@ impl StatusBoard {
             .unwrap_or_else(|p| p.into_inner())
             .retain(|id, _| id.connector != name);
     }
+    /// Every connector and task status at one moment.
+    pub fn snapshot(&self) -> (BTreeMap<String, Status>, BTreeMap<TaskId, Status>) {
+        let connectors = self
+            .connectors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        (connectors, tasks)
+    }
     pub fn remove_task(&self, id: &TaskId) {
         self.tasks
             .lock()

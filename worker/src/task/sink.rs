@@ -21,6 +21,7 @@ use super::convert::RecordConverters;
 use super::dlq::{DeadLetterQueue, Failure, RawRecord};
 use super::errors::{ErrorPolicy, Stage};
 use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
+use crate::metrics::TaskMetrics;
 
 /// Everything a sink task thread needs.
 pub struct SinkTaskSetup {
@@ -39,6 +40,7 @@ pub struct SinkTaskSetup {
     pub dlq: Option<DeadLetterQueue>,
     /// The connector class, reported as the failing class for `put` errors.
     pub connector_class: String,
+    pub metrics: Arc<TaskMetrics>,
 }
 
 enum Assignment {
@@ -262,11 +264,13 @@ impl SinkRunner {
         } = self;
         let mut batch = Vec::new();
         let mut wait = Duration::from_millis(200);
+        let mut read = 0;
         while batch.len() < setup.max_poll_records {
             let Some(polled) = consumer.poll(wait) else {
                 break;
             };
             wait = Duration::ZERO;
+            read += 1;
             let msg =
                 polled.map_err(|e| ConnectError::connect(format!("Error while consuming: {e}")))?;
             let tp = TopicPartition::new(msg.topic(), msg.partition());
@@ -275,14 +279,23 @@ impl SinkRunner {
                 batch.push(record);
             }
         }
+        setup.metrics.records_in.add(read);
         Ok(batch)
     }
 
     /// Calls `put`; after a retriable error the same batch is redelivered once the task's timeout passed.
     fn put(&mut self, batch: Vec<SinkRecord>, control: &TaskControl) -> Result<(), ConnectError> {
+        let metrics = self.setup.metrics.clone();
+        metrics.batch_size.record(batch.len() as u64);
         loop {
-            match self.setup.task.put(batch.clone()) {
-                Ok(()) => return Ok(()),
+            let started = Instant::now();
+            let result = self.setup.task.put(batch.clone());
+            metrics.batch_time.record_millis(started.elapsed());
+            match result {
+                Ok(()) => {
+                    metrics.records_out.add(batch.len() as u64);
+                    return Ok(());
+                }
                 Err(e) if e.is_retriable() && !control.is_stopping() => {
                     let wait = self
                         .requests
@@ -339,7 +352,7 @@ impl SinkRunner {
                     }
                 }
             };
-            dlq.send(
+            let sent = dlq.send(
                 &raw,
                 &Failure {
                     stage: Stage::TaskPut,
@@ -347,6 +360,7 @@ impl SinkRunner {
                     error: &error,
                 },
             );
+            self.setup.policy.metrics.record_dlq(sent);
         }
     }
 
@@ -387,6 +401,16 @@ impl SinkRunner {
                     self.current.retain(|tp, _| !parts.contains(tp));
                 }
             }
+            let count = self
+                .requests
+                .assignment
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .len();
+            self.setup
+                .metrics
+                .partition_count
+                .store(count as u64, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -455,7 +479,9 @@ impl SinkRunner {
     /// Commits what `preCommit` says is safe.
     fn commit(&mut self, mode: CommitMode) {
         self.last_commit = Instant::now();
+        let metrics = self.setup.metrics.clone();
         if self.current.is_empty() {
+            metrics.commit_skips.fetch_add(1, Ordering::Relaxed);
             return;
         }
         if let Some(dlq) = &self.setup.dlq {
@@ -485,9 +511,15 @@ impl SinkRunner {
                 warn!("Task {} skipped committing {tp}: {e}", self.setup.id);
             }
         }
-        if tpl.count() > 0 {
-            if let Err(e) = self.consumer.commit(&tpl, mode) {
+        if tpl.count() == 0 {
+            metrics.commit_skips.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        match self.consumer.commit(&tpl, mode) {
+            Ok(()) => metrics.commits.record_millis(self.last_commit.elapsed()),
+            Err(e) => {
                 warn!("Task {} offset commit failed: {e}", self.setup.id);
+                metrics.commit_failures.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -559,7 +591,7 @@ fn convert(
             Stage::Transformation => "transformation chain",
             other => setup.converters.class_name(other),
         };
-        dlq.send(
+        let sent = dlq.send(
             &raw,
             &Failure {
                 stage,
@@ -567,6 +599,7 @@ fn convert(
                 error: &error,
             },
         );
+        setup.policy.metrics.record_dlq(sent);
     }
     Ok(None)
 }

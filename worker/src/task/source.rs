@@ -17,6 +17,7 @@ use super::convert::RecordConverters;
 use super::errors::{ErrorPolicy, Stage};
 use super::topic_creation::TopicCreation;
 use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
+use crate::metrics::TaskMetrics;
 use crate::storage::{offset_key, OffsetStore};
 
 /// Everything a source task thread needs.
@@ -34,6 +35,7 @@ pub struct SourceTaskSetup {
     pub policy: ErrorPolicy,
     pub flush_interval: Duration,
     pub flush_timeout: Duration,
+    pub metrics: Arc<TaskMetrics>,
 }
 
 /// Reads committed offsets for the plugin (`SourceTaskContext.offset`).
@@ -149,6 +151,8 @@ struct SourceRunner {
     control: Arc<TaskControl>,
     submitted: SubmittedRecords,
     last_flush: Instant,
+    /// Records handed to the producer in the current batch (`source-record-write`).
+    written: u64,
 }
 
 impl SourceRunner {
@@ -158,6 +162,7 @@ impl SourceRunner {
             control,
             submitted: SubmittedRecords::default(),
             last_flush: Instant::now(),
+            written: 0,
         }
     }
 
@@ -209,14 +214,28 @@ impl SourceRunner {
                         .set_task(&self.setup.id, State::Running, None);
                     paused = false;
                 }
-                for record in self.setup.task.poll()? {
+                let polling = Instant::now();
+                let batch = self.setup.task.poll()?;
+                let metrics = &self.setup.metrics;
+                metrics.batch_time.record_millis(polling.elapsed());
+                if !batch.is_empty() {
+                    metrics.records_in.add(batch.len() as u64);
+                    metrics.batch_size.record(batch.len() as u64);
+                }
+                for record in batch {
                     let seq = self
                         .submitted
                         .submit(record.source_partition, record.source_offset);
                     self.send(producer, seq, record.record)?;
                 }
+                self.setup.metrics.records_out.add(self.written);
+                self.written = 0;
             }
             self.drain_deliveries(producer)?;
+            self.setup
+                .metrics
+                .active
+                .set(self.submitted.in_flight() as u64);
             if self.last_flush.elapsed() >= self.setup.flush_interval {
                 self.commit_offsets();
             }
@@ -285,7 +304,10 @@ impl SourceRunner {
         }
         loop {
             match producer.send(out) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.written += 1;
+                    return Ok(());
+                }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     out = back;
                     // The producer's own thread delivers meanwhile; acknowledged records make room.
@@ -344,15 +366,21 @@ impl SourceRunner {
         if offsets.is_empty() {
             return;
         }
+        let started = Instant::now();
         if let Err(e) = self
             .setup
             .offsets
             .set(&self.setup.id.connector, offsets.clone())
         {
             error!("Task {} failed to commit offsets: {e}", self.setup.id);
+            self.setup
+                .metrics
+                .commit_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.submitted.restore(offsets);
             return;
         }
+        self.setup.metrics.commits.record_millis(started.elapsed());
         if let Err(e) = self.setup.task.commit() {
             error!("Task {} commit() failed: {e}", self.setup.id);
         }

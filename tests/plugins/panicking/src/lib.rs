@@ -1,6 +1,7 @@
 //! Test plugins: `PanickingSource` panics in `poll` after a few records and `PanickingSink` in `put` (the worker must
 //! turn only their task FAILED, with the panic message as the trace); `UppercaseValue` and `ValueContains`, a
-//! transformation and a predicate shipped through the plugin ABI.
+//! transformation and a predicate shipped through the plugin ABI; `GeneratorSource` and `DiscardSink`, the cheapest
+//! possible connectors, for measuring the runtime's own pipeline cost against the raw Kafka client.
 
 use connect_api::abi::guest::PluginDef;
 use connect_api::config::{ConfigDef, ConfigType, Importance};
@@ -88,6 +89,88 @@ impl SinkTask for PanickingSinkTask {
     }
 }
 
+/// Emits `records` string values of `value.size` bytes (`record-<n>` padded with `x`) to `topic`, `batch.size` per
+/// poll, with the sequence number as source offset (resuming after it); idles once all were emitted.
+#[derive(Default)]
+struct GeneratorSourceTask {
+    topic: String,
+    records: u64,
+    batch: u64,
+    value_size: usize,
+    next: u64,
+}
+
+impl SourceTask for GeneratorSourceTask {
+    fn start(&mut self, config: &Config, context: Box<dyn SourceTaskContext>) -> ConnectResult<()> {
+        let number = |key: &str, default: u64| -> ConnectResult<u64> {
+            config.get(key).map_or(Ok(default), |v| {
+                v.trim()
+                    .parse()
+                    .map_err(|_| ConnectError::config(format!("{key} must be a number")))
+            })
+        };
+        self.topic = config.get("topic").cloned().unwrap_or_default();
+        self.records = number("records", 1_000_000)?;
+        self.batch = number("batch.size", 1000)?.max(1);
+        self.value_size = number("value.size", 100)? as usize;
+        self.next = context
+            .offset(&generator_partition())
+            .and_then(|o| o.get("seq").and_then(|s| s.as_u64()))
+            .map_or(0, |last| last + 1);
+        Ok(())
+    }
+    fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>> {
+        if self.next >= self.records {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            return Ok(Vec::new());
+        }
+        let end = (self.next + self.batch).min(self.records);
+        let records = (self.next..end)
+            .map(|seq| {
+                let mut value = format!("record-{seq}");
+                if value.len() < self.value_size {
+                    value.push_str(&"x".repeat(self.value_size - value.len()));
+                }
+                let mut offset = OffsetMap::new();
+                offset.insert("seq".into(), seq.into());
+                SourceRecord::new(
+                    generator_partition(),
+                    offset,
+                    ConnectRecord::new(&self.topic, Some(schemas::string()), Value::from(value)),
+                )
+            })
+            .collect();
+        self.next = end;
+        Ok(records)
+    }
+    fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+fn generator_partition() -> OffsetMap {
+    let mut partition = OffsetMap::new();
+    partition.insert("generator".into(), "0".into());
+    partition
+}
+
+/// Drops every record it is given.
+#[derive(Default)]
+struct DiscardSinkTask;
+
+impl SinkTask for DiscardSinkTask {
+    fn start(&mut self, _config: &Config, _context: Box<dyn SinkTaskContext>) -> ConnectResult<()> {
+        Ok(())
+    }
+    fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
+        drop(records);
+        Ok(())
+    }
+    fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
 /// Upper-cases a string value and appends `suffix`; other values are a DataException.
 #[derive(Default)]
 struct UppercaseValue {
@@ -146,6 +229,25 @@ fn plugins() -> Vec<PluginDef> {
         PluginDef::sink::<PassThroughConnector, PanickingSinkTask>(
             "io.connectrs.test.PanickingSinkConnector",
             &["PanickingSink"],
+            env!("CARGO_PKG_VERSION"),
+            ConfigDef::new(),
+        ),
+        PluginDef::source::<PassThroughConnector, GeneratorSourceTask>(
+            "io.connectrs.test.GeneratorSourceConnector",
+            &["GeneratorSource"],
+            env!("CARGO_PKG_VERSION"),
+            ConfigDef::new()
+                .define(
+                    "topic",
+                    ConfigType::String,
+                    Importance::High,
+                    "Topic to write to.",
+                )
+                .add(),
+        ),
+        PluginDef::sink::<PassThroughConnector, DiscardSinkTask>(
+            "io.connectrs.test.DiscardSinkConnector",
+            &["DiscardSink"],
             env!("CARGO_PKG_VERSION"),
             ConfigDef::new(),
         ),

@@ -322,6 +322,7 @@ impl DistributedHerder {
                 providers,
                 offsets: offsets.clone(),
                 status: Arc::new(StatusBoard::with_listener(listener)),
+                metrics: Arc::default(),
             },
             dist,
             protocol,
@@ -383,6 +384,10 @@ impl Herder for DistributedHerder {
 
     fn plugins(&self) -> &Plugins {
         &self.inner.rt.plugins
+    }
+
+    fn metrics(&self) -> String {
+        self.inner.rt.render_metrics()
     }
 
     fn connectors(&self) -> Vec<String> {

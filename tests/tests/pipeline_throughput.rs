@@ -1,0 +1,153 @@
+//! The runtime's own pipeline cost (issue 6's figures): a generator source → JsonConverter → producer, and a
+//! consumer → JsonConverter → discard sink, each next to the raw rdkafka client moving the same records on the same
+//! broker in the same run. Measurements only (ignored by default; no timing assertions):
+//! `cargo test --release --workspace --test pipeline_throughput -- --ignored --nocapture`.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use connect_tests::{
+    consume_n, create_topic, produce, test_plugin_library, unique_name, wait_until,
+    write_properties, Worker,
+};
+
+const RECORDS: usize = 200_000;
+/// The generator's string length; as JSON (schemas.enable=false) each value is this plus two quotes.
+const VALUE_SIZE: usize = 100;
+
+fn json_value(seq: usize) -> String {
+    let mut value = format!("record-{seq}");
+    value.push_str(&"x".repeat(VALUE_SIZE - value.len()));
+    format!("\"{value}\"")
+}
+
+fn read_all_in_background(topic: &str) -> JoinHandle<Instant> {
+    let topic = topic.to_string();
+    std::thread::spawn(move || {
+        let records = consume_n(&topic, RECORDS, Duration::from_secs(180));
+        assert_eq!(records.len(), RECORDS, "records in {topic}");
+        Instant::now()
+    })
+}
+
+/// Worker properties for a JSON pipeline with the test plugins on `plugin.path`.
+fn json_worker_props(plugins: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("plugin.path", plugins.to_string()),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter".into(),
+        ),
+        ("value.converter.schemas.enable", "false".into()),
+        ("offset.flush.interval.ms", "1000".into()),
+    ]
+}
+
+/// `name{labels}` → value from `GET /metrics`.
+fn scrape(worker: &Worker) -> BTreeMap<String, f64> {
+    worker
+        .rest()
+        .get("/metrics")
+        .text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+        .collect()
+}
+
+#[test]
+#[ignore = "measurement; run by hand with --ignored --nocapture"]
+fn generator_source_and_discard_sink_against_raw_client() {
+    let plugins = tempfile::tempdir().unwrap();
+    fs::copy(
+        test_plugin_library(),
+        plugins.path().join("libconnect_test_plugins.so"),
+    )
+    .unwrap();
+    let plugins_path = plugins.path().display().to_string();
+    let props = json_worker_props(&plugins_path);
+    let props: Vec<(&str, &str)> = props.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // Source half: both timed from the first record sent until a reader already waiting has all of them.
+    let raw_topic = unique_name("raw-json");
+    create_topic(&raw_topic, 1);
+    let reader = read_all_in_background(&raw_topic);
+    let started = Instant::now();
+    produce(&raw_topic, (0..RECORDS).map(|i| (b"", json_value(i))));
+    let raw_source = reader.join().expect("raw reader") - started;
+
+    let topic = unique_name("generated");
+    create_topic(&topic, 1);
+    let connector = plugins.path().join("generator.properties");
+    let (records, value_size) = (RECORDS.to_string(), VALUE_SIZE.to_string());
+    write_properties(
+        &connector,
+        &[
+            ("name", "generator"),
+            ("connector.class", "GeneratorSource"),
+            ("topic", &topic),
+            ("records", &records),
+            ("value.size", &value_size),
+            ("batch.size", "2000"),
+        ],
+    );
+    let reader = read_all_in_background(&topic);
+    let started = Instant::now();
+    let worker = Worker::start_standalone(&props, &[connector]);
+    let connect_source = reader.join().expect("generated reader") - started;
+    let first = consume_n(&topic, 1, Duration::from_secs(10));
+    assert_eq!(first[0].value_str(), json_value(0), "same record bytes");
+    drop(worker);
+
+    // Sink half: the raw consumer reads the topic from the start; the discard sink's consumer is timed from its first
+    // record read to its last record handed to put (after its group join), both read off /metrics.
+    let started = Instant::now();
+    consume_n(&raw_topic, RECORDS, Duration::from_secs(180));
+    let raw_sink = started.elapsed();
+
+    let worker = Worker::start_standalone(&props, &[]);
+    let created = worker.rest().post_json(
+        "/connectors",
+        &serde_json::json!({"name": "discard", "config": {
+            "connector.class": "DiscardSink", "topics": raw_topic,
+            "consumer.override.session.timeout.ms": "6000"}}),
+    );
+    assert_eq!(created.status, 201, "{created}");
+    let read =
+        "kafka_connect_sink_task_metrics_sink_record_read_total{connector=\"discard\",task=\"0\"}";
+    let sent =
+        "kafka_connect_sink_task_metrics_sink_record_send_total{connector=\"discard\",task=\"0\"}";
+    let mut first_read = None;
+    let done = wait_until(Duration::from_secs(180), || {
+        let m = scrape(&worker);
+        if first_read.is_none() && m.get(read).is_some_and(|v| *v > 0.0) {
+            first_read = Some(Instant::now());
+        }
+        m.get(sent).is_some_and(|v| *v >= RECORDS as f64)
+    });
+    assert!(
+        done,
+        "discard sink did not get every record\n{}",
+        worker.log_tail_block()
+    );
+    let connect_sink = first_read.expect("first read seen").elapsed();
+
+    let rate = |d: Duration| RECORDS as f64 / d.as_secs_f64();
+    println!(
+        "pipeline_throughput: {RECORDS} records, {} bytes each as JSON\n\
+         source: raw rdkafka producer {:.0} rec/s ({raw_source:.2?}); generator→JsonConverter→producer worker {:.0} rec/s \
+         ({connect_source:.2?}, incl. process start); ratio {:.2}\n\
+         sink: raw rdkafka consumer {:.0} rec/s ({raw_sink:.2?}); consumer→JsonConverter→discard sink {:.0} rec/s \
+         ({connect_sink:.2?}, first read to last put, /metrics polled); ratio {:.2}",
+        VALUE_SIZE + 2,
+        rate(raw_source),
+        rate(connect_source),
+        rate(connect_source) / rate(raw_source),
+        rate(raw_sink),
+        rate(connect_sink),
+        rate(connect_sink) / rate(raw_sink),
+    );
+}
