@@ -282,7 +282,7 @@ impl TableSchema {
     }
 
     /// The value struct (`before`/`after`) of a row.
-    pub fn value(&self, row: &Row) -> Struct {
+    pub fn value(&self, row: &[Value]) -> Struct {
         let mut s = Struct::new(self.value_schema.clone()).expect("struct schema");
         for (k, &i) in self.value_columns.iter().enumerate() {
             s.put_unchecked(k, row[i].clone());
@@ -291,7 +291,7 @@ impl TableSchema {
     }
 
     /// The key struct of a row, None when the table has neither a primary key nor `message.key.columns`.
-    pub fn key(&self, row: &Row) -> Option<Struct> {
+    pub fn key(&self, row: &[Value]) -> Option<Struct> {
         let schema = self.key_schema.clone()?;
         let mut key = Struct::new(schema).ok()?;
         for (k, &i) in self.key_columns.iter().enumerate() {
