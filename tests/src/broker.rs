@@ -258,6 +258,23 @@ pub fn consume_until(
     records
 }
 
+/// Like [`consume_until`] without keeping the records (for large volumes): `each` sees every record as soon as it
+/// is read and returns true when done. Returns whether it was done before `timeout`.
+pub fn consume_each(topic: &str, timeout: Duration, mut each: impl FnMut(Record) -> bool) -> bool {
+    let consumer = assigned_consumer(topic);
+    let deadline = Instant::now() + timeout;
+    let mut batch = Vec::new();
+    while Instant::now() < deadline {
+        poll_batch(&consumer, topic, &mut batch, Duration::from_millis(100));
+        for record in batch.drain(..) {
+            if each(record) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// Reads `topic` from the beginning until `n` records have arrived; panics (saying how many came) if they do not
 /// within `timeout`. Returns exactly what was read, which may be more than `n` if more were in flight.
 #[track_caller]

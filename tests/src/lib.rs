@@ -10,8 +10,8 @@ pub mod util;
 pub mod worker;
 
 pub use broker::{
-    client_config, consume_all, consume_n, consume_until, count_records, create_topic,
-    ensure_broker, partition_count, produce, topic_config, try_create_topic, Record,
+    client_config, consume_all, consume_each, consume_n, consume_until, count_records,
+    create_topic, ensure_broker, partition_count, produce, topic_config, try_create_topic, Record,
 };
 pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
 pub use rest::{Response, Rest};

@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    consume_all, consume_until, create_topic, target_dir, unique_name, wait_until, workspace_root,
-    write_properties, Record, Worker,
+    consume_all, consume_each, consume_until, create_topic, target_dir, unique_name, wait_until,
+    workspace_root, write_properties, Record, Worker,
 };
 use serde_json::{json, Value};
 
@@ -671,15 +671,25 @@ fn throughput_vs_pg_recvlogical() {
             ("publication.autocreate.mode", "disabled"),
         ],
     );
-    let n = consume_until(&topic, Duration::from_secs(300), |r| r.len() >= rows).len();
+    let (mut n, mut first) = (0, None);
+    let done = consume_each(&topic, Duration::from_secs(300), |_| {
+        first.get_or_insert_with(Instant::now);
+        n += 1;
+        n >= rows
+    });
     let ours = t.elapsed();
-    assert!(n >= rows, "only {n} of {rows} records: {}", dump(&worker));
+    assert!(done, "only {n} of {rows} records: {}", dump(&worker));
+    // From the first record readable in Kafka to the last: the pipeline's rate without the worker's start.
+    let streaming = first.map(|f| f.elapsed()).unwrap_or(ours);
     let rate = |d: Duration| rows as f64 / d.as_secs_f64();
     eprintln!(
         "PERF single-row inserts: pg_recvlogical {:.0} changes/s ({recv:?}); connect-postgres to Kafka {:.0} \
-         changes/s ({ours:?}, including worker start); ratio {:.2}",
+         changes/s first to last record ({streaming:?}), {:.0} changes/s including worker start ({ours:?}); \
+         ratio {:.2} ({:.2} including start)",
         rate(recv),
+        rate(streaming),
         rate(ours),
+        rate(streaming) / rate(recv),
         rate(ours) / rate(recv)
     );
     drop(worker);
@@ -812,5 +822,469 @@ fn kill9_during_snapshot_snapshots_again() {
             .any(|rec| parse(&rec.value)["after"]["id"] == json!(0)),
         "no streamed insert after the re-snapshot: {}",
         dump(&worker)
+    );
+}
+
+/// `column.exclude.list` drops a column from `before`/`after` and the value schema, in the snapshot and in
+/// streaming; `message.key.columns` gives a table without primary key a key (not filtered by the column list, as
+/// in Debezium, so a key column may be absent from the value).
+#[test]
+fn column_filter_and_message_key_columns() {
+    ensure_services();
+    let names = Names::new("pgcols");
+    psql(
+        &names.db,
+        "CREATE TABLE people (id int PRIMARY KEY, name text NOT NULL, secret text, email text);
+         ALTER TABLE people REPLICA IDENTITY FULL;
+         CREATE TABLE events (code text NOT NULL, seq int NOT NULL, note text);
+         ALTER TABLE events REPLICA IDENTITY FULL;
+         INSERT INTO people VALUES (1, 'ann', 's1', 'a@x');
+         INSERT INTO events VALUES ('e1', 1, 'n1');",
+    );
+    let people = names.topic("people");
+    let events = names.topic("events");
+    create_topic(&people, 1);
+    create_topic(&events, 1);
+    let (worker, _) = start_worker(
+        &names,
+        true,
+        &[
+            (
+                "column.exclude.list",
+                "public\\.people\\.secret,public\\.events\\.code",
+            ),
+            ("message.key.columns", "public\\.events:code,seq"),
+        ],
+    );
+    // Tables are read in name order: events first, people last.
+    let snap = consume_until(&people, Duration::from_secs(60), |r| !r.is_empty());
+    assert_eq!(snap.len(), 1, "snapshot of people: {}", dump(&worker));
+    let field = |t: &str, name: &str, optional: bool| json!({"type": t, "optional": optional, "field": name});
+    let people_value = json!({"type": "struct", "fields": [field("int32", "id", false),
+        field("string", "name", false), field("string", "email", true)], "optional": true,
+        "name": format!("{}.public.people.Value", names.prefix)});
+    let snap_value = parse(&snap[0].value);
+    let with_field = |mut s: Value, f: &str| {
+        s["field"] = json!(f);
+        s
+    };
+    assert_eq!(
+        snap_value["schema"]["fields"][0],
+        with_field(people_value.clone(), "before")
+    );
+    assert_eq!(
+        snap_value["schema"]["fields"][1],
+        with_field(people_value.clone(), "after")
+    );
+    assert_eq!(parse(&snap[0].key)["payload"], json!({"id": 1}));
+    assert_eq!(
+        normalize(snap_value["payload"].clone()),
+        envelope(
+            Value::Null,
+            json!({"id": 1, "name": "ann", "email": "a@x"}),
+            source(&names, "people", "last", false),
+            "r"
+        )
+    );
+    let events_key_schema = json!({"type": "struct", "fields": [field("string", "code", false),
+        field("int32", "seq", false)], "optional": false,
+        "name": format!("{}.public.events.Key", names.prefix)});
+    let got = consume_until(&events, Duration::from_secs(30), |r| !r.is_empty());
+    assert_eq!(got.len(), 1, "snapshot of events: {}", dump(&worker));
+    assert_eq!(
+        parse(&got[0].key),
+        json!({"schema": events_key_schema, "payload": {"code": "e1", "seq": 1}})
+    );
+    assert_eq!(
+        normalize(parse(&got[0].value)["payload"].clone()),
+        envelope(
+            Value::Null,
+            json!({"seq": 1, "note": "n1"}),
+            source(&names, "events", "first", false),
+            "r"
+        )
+    );
+
+    psql(
+        &names.db,
+        "INSERT INTO people VALUES (2, 'bob', 's2', 'b@x');
+         UPDATE people SET secret = 's3', name = 'ann2' WHERE id = 1;
+         INSERT INTO events VALUES ('e2', 2, 'n2');
+         DELETE FROM events WHERE code = 'e1';",
+    );
+    let all = consume_until(&people, Duration::from_secs(60), |r| r.len() >= 3);
+    assert_eq!(all.len(), 3, "people events: {}", dump(&worker));
+    let upd = parse(&all[2].value);
+    // The schema built from the stream's Relation message is the snapshot's.
+    assert_eq!(upd["schema"], snap_value["schema"]);
+    assert_eq!(
+        normalize(parse(&all[1].value)["payload"].clone()),
+        envelope(
+            Value::Null,
+            json!({"id": 2, "name": "bob", "email": "b@x"}),
+            source(&names, "people", "false", true),
+            "c"
+        )
+    );
+    assert_eq!(
+        normalize(upd["payload"].clone()),
+        envelope(
+            json!({"id": 1, "name": "ann", "email": "a@x"}),
+            json!({"id": 1, "name": "ann2", "email": "a@x"}),
+            source(&names, "people", "false", true),
+            "u"
+        )
+    );
+    let all = consume_until(&events, Duration::from_secs(30), |r| r.len() >= 4);
+    assert_eq!(all.len(), 4, "events events: {}", dump(&worker));
+    let keys: Vec<Value> = all
+        .iter()
+        .map(|r| parse(&r.key)["payload"].clone())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            json!({"code": "e1", "seq": 1}),
+            json!({"code": "e2", "seq": 2}),
+            json!({"code": "e1", "seq": 1}),
+            json!({"code": "e1", "seq": 1})
+        ]
+    );
+    assert_eq!(parse(&all[1].key)["schema"], events_key_schema);
+    assert_eq!(
+        normalize(parse(&all[2].value)["payload"].clone()),
+        envelope(
+            json!({"seq": 1, "note": "n1"}),
+            Value::Null,
+            source(&names, "events", "false", true),
+            "d"
+        )
+    );
+    assert!(all[3].value.is_none(), "tombstone after delete");
+}
+
+/// `provide.transaction.metadata`: BEGIN/END on `<prefix>.transaction` with Debezium's schemas, and the
+/// `transaction` block (id, total_order, data_collection_order) in each streamed event (snapshot events have
+/// none). Also `column.include.list` on one table.
+#[test]
+fn transaction_metadata_blocks_and_boundaries() {
+    ensure_services();
+    let names = Names::new("pgtx");
+    psql(
+        &names.db,
+        "CREATE TABLE a (id int PRIMARY KEY, v int); CREATE TABLE b (id int PRIMARY KEY);
+         INSERT INTO a VALUES (1, 10);",
+    );
+    let (ta, tb) = (names.topic("a"), names.topic("b"));
+    let tx_topic = format!("{}.transaction", names.prefix);
+    for t in [&ta, &tb, &tx_topic] {
+        create_topic(t, 1);
+    }
+    let (worker, _) = start_worker(
+        &names,
+        true,
+        &[
+            ("provide.transaction.metadata", "true"),
+            ("column.include.list", "public\\.a\\.id,public\\.b\\..*"),
+        ],
+    );
+    let snap = consume_until(&ta, Duration::from_secs(60), |r| !r.is_empty());
+    assert_eq!(snap.len(), 1, "snapshot: {}", dump(&worker));
+    assert_eq!(
+        normalize(parse(&snap[0].value)["payload"].clone()),
+        envelope(
+            Value::Null,
+            json!({"id": 1}),
+            source(&names, "a", "last", false),
+            "r"
+        )
+    );
+    psql(
+        &names.db,
+        "BEGIN; INSERT INTO a VALUES (2, 20); INSERT INTO b VALUES (5); UPDATE a SET v = 21 WHERE id = 2; COMMIT;",
+    );
+    let ev_a = consume_until(&ta, Duration::from_secs(60), |r| r.len() >= 3);
+    assert_eq!(ev_a.len(), 3, "events of a: {}", dump(&worker));
+    let ev_b = consume_until(&tb, Duration::from_secs(30), |r| !r.is_empty());
+    assert_eq!(ev_b.len(), 1, "events of b: {}", dump(&worker));
+    let first = parse(&ev_a[1].value)["payload"].clone();
+    let tx_id = first["source"]["txId"].as_i64().expect("txId");
+    let commit_ms = first["source"]["ts_ms"].as_i64().expect("ts_ms");
+    let id = first["transaction"]["id"]
+        .as_str()
+        .expect("transaction.id")
+        .to_string();
+    let (xid, lsn) = id.split_once(':').expect("<txId>:<lsn>");
+    assert_eq!(xid, tx_id.to_string());
+    assert!(lsn.parse::<u64>().is_ok(), "{id}");
+    let block = |total: i64, per: i64| json!({"id": id, "total_order": total, "data_collection_order": per});
+    let tx_of = |r: &Record| parse(&r.value)["payload"]["transaction"].clone();
+    assert_eq!(tx_of(&ev_a[1]), block(1, 1));
+    assert_eq!(tx_of(&ev_b[0]), block(2, 1));
+    assert_eq!(tx_of(&ev_a[2]), block(3, 2));
+    // The schema of the block is Debezium's `event.block`.
+    assert_eq!(
+        parse(&ev_a[1].value)["schema"]["fields"][3],
+        json!({"type": "struct", "fields": [{"type": "string", "optional": false, "field": "id"},
+            {"type": "int64", "optional": false, "field": "total_order"},
+            {"type": "int64", "optional": false, "field": "data_collection_order"}],
+            "optional": true, "name": "event.block", "version": 1, "field": "transaction"})
+    );
+    assert_eq!(
+        normalize(parse(&ev_a[2].value)["payload"].clone())["after"],
+        json!({"id": 2})
+    );
+
+    let boundaries = consume_until(&tx_topic, Duration::from_secs(30), |r| r.len() >= 2);
+    assert_eq!(boundaries.len(), 2, "transaction topic: {}", dump(&worker));
+    let key = json!({"schema": {"type": "struct", "fields": [{"type": "string", "optional": false, "field": "id"}],
+        "optional": false, "name": "io.debezium.connector.common.TransactionMetadataKey"},
+        "payload": {"id": id}});
+    let value_schema = json!({"type": "struct", "fields": [
+        {"type": "string", "optional": false, "field": "status"},
+        {"type": "string", "optional": false, "field": "id"},
+        {"type": "int64", "optional": true, "field": "event_count"},
+        {"type": "array", "items": {"type": "struct", "fields": [
+            {"type": "string", "optional": false, "field": "data_collection"},
+            {"type": "int64", "optional": false, "field": "event_count"}], "optional": false},
+         "optional": true, "field": "data_collections"},
+        {"type": "int64", "optional": false, "field": "ts_ms"}],
+        "optional": false, "name": "io.debezium.connector.common.TransactionMetadataValue"});
+    assert_eq!(parse(&boundaries[0].key), key);
+    assert_eq!(parse(&boundaries[1].key), key);
+    assert_eq!(
+        parse(&boundaries[0].value),
+        json!({"schema": value_schema, "payload": {"status": "BEGIN", "id": id, "event_count": null,
+            "data_collections": null, "ts_ms": commit_ms}})
+    );
+    assert_eq!(
+        parse(&boundaries[1].value),
+        json!({"schema": value_schema, "payload": {"status": "END", "id": id, "event_count": 3,
+            "data_collections": [{"data_collection": "public.a", "event_count": 2},
+                                 {"data_collection": "public.b", "event_count": 1}], "ts_ms": commit_ms}})
+    );
+}
+
+/// p50/p99 latency from COMMIT (the commit time in `source.ts_us`) to the record being readable in Kafka, for
+/// single-row transactions committed at `PG_LAT_RATE` (default 5,000) per second for `PG_LAT_SECS` (default 10)
+/// seconds. The consumer stamps each record when it reads it (same machine clock as the server).
+/// Run: `cargo test --release --workspace --test postgres_cdc -- --ignored --nocapture latency`.
+#[test]
+#[ignore]
+fn latency_commit_to_kafka() {
+    ensure_services();
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (rate, secs) = (env("PG_LAT_RATE", 5000), env("PG_LAT_SECS", 10));
+    let rows = rate * secs;
+    let names = Names::new("pglat");
+    psql(&names.db, "CREATE TABLE lat (id int PRIMARY KEY, v int)");
+    let topic = names.topic("lat");
+    create_topic(&topic, 1);
+    let (worker, _) = start_worker(&names, false, &[]);
+    let active = format!(
+        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}' AND active",
+        names.db
+    );
+    assert!(
+        wait_until(Duration::from_secs(60), || psql("postgres", &active) == "1"),
+        "slot not active: {}",
+        dump(&worker)
+    );
+    // One transaction per row, paced against absolute targets so the average rate holds.
+    let db = names.db.clone();
+    let writer = std::thread::spawn(move || {
+        let t = Instant::now();
+        psql(
+            &db,
+            &format!(
+                "DO $$ DECLARE t0 timestamptz := clock_timestamp(); due timestamptz; BEGIN \
+                 FOR i IN 1..{rows} LOOP INSERT INTO lat VALUES (i, i); COMMIT; \
+                 due := t0 + (i / {rate}.0) * interval '1 second'; \
+                 IF clock_timestamp() < due THEN PERFORM pg_sleep(extract(epoch FROM due - clock_timestamp())); \
+                 END IF; END LOOP; END $$"
+            ),
+        );
+        t.elapsed()
+    });
+    let mut lat_us: Vec<i64> = Vec::with_capacity(rows);
+    let done = consume_each(&topic, Duration::from_secs(secs as u64 + 120), |r| {
+        let seen = now_us();
+        let v = parse(&r.value);
+        lat_us.push(seen - v["source"]["ts_us"].as_i64().expect("source.ts_us"));
+        lat_us.len() >= rows
+    });
+    let wrote = writer.join().unwrap();
+    assert!(
+        done,
+        "only {} of {rows} records: {}",
+        lat_us.len(),
+        dump(&worker)
+    );
+    lat_us.sort_unstable();
+    let pct = |p: f64| lat_us[((lat_us.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
+    eprintln!(
+        "PERF latency COMMIT -> readable in Kafka: {rows} single-row transactions at {:.0}/s achieved (target \
+         {rate}/s): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        rows as f64 / wrote.as_secs_f64(),
+        pct(0.5),
+        pct(0.99),
+        pct(1.0)
+    );
+}
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+/// Snapshot rows/s for a `PG_SNAP_ROWS` (default 1,000,000) row table, from the first snapshot record readable in
+/// Kafka to the last (and including the worker's start).
+/// Run: `cargo test --release --workspace --test postgres_cdc -- --ignored --nocapture snapshot_rate`.
+#[test]
+#[ignore]
+fn snapshot_rate_one_million_rows() {
+    ensure_services();
+    let rows: usize = std::env::var("PG_SNAP_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let names = Names::new("pgsnaprate");
+    psql(
+        &names.db,
+        &format!(
+            "CREATE TABLE big (id int PRIMARY KEY, v text, n bigint); \
+             INSERT INTO big SELECT i, 'value ' || i, i * 7 FROM generate_series(1, {rows}) i;"
+        ),
+    );
+    let topic = names.topic("big");
+    create_topic(&topic, 1);
+    let t = Instant::now();
+    let (worker, _) = start_worker(&names, false, &[]);
+    let (mut n, mut first) = (0, None);
+    let done = consume_each(&topic, Duration::from_secs(900), |_| {
+        first.get_or_insert_with(Instant::now);
+        n += 1;
+        n >= rows
+    });
+    let total = t.elapsed();
+    assert!(done, "only {n} of {rows} rows: {}", dump(&worker));
+    let snap = first.map(|f| f.elapsed()).unwrap_or(total);
+    eprintln!(
+        "PERF snapshot of {rows} rows: {:.0} rows/s first to last record ({snap:?}), {:.0} rows/s including worker \
+         start ({total:?})",
+        rows as f64 / snap.as_secs_f64(),
+        rows as f64 / total.as_secs_f64()
+    );
+}
+
+/// PostgreSQL restarts (fast shutdown, through the project's script) mid-stream: the task reconnects and resumes
+/// after the last emitted change, so every row arrives exactly once and in commit order. The restart is short,
+/// but other tests using the same server see it: this is the only test that does it.
+#[test]
+fn postgres_restart_mid_stream_resumes() {
+    ensure_services();
+    let names = Names::new("pgrestart");
+    psql(&names.db, "CREATE TABLE t (id int PRIMARY KEY)");
+    let topic = names.topic("t");
+    create_topic(&topic, 1);
+    let (worker, _) = start_worker(&names, false, &[]);
+    let active = format!(
+        "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{}' AND active",
+        names.db
+    );
+    assert!(
+        wait_until(Duration::from_secs(60), || psql("postgres", &active) == "1"),
+        "slot not active: {}",
+        dump(&worker)
+    );
+    psql(&names.db, "INSERT INTO t SELECT generate_series(1, 100)");
+    let got = consume_until(&topic, Duration::from_secs(30), |r| r.len() >= 100);
+    assert_eq!(got.len(), 100, "{}", dump(&worker));
+    let out = Command::new("bash")
+        .arg(workspace_root().join("tests/scripts/postgres.sh"))
+        .arg("restart")
+        .output()
+        .expect("postgres.sh restart");
+    assert!(
+        out.status.success(),
+        "postgres.sh restart: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    psql(&names.db, "INSERT INTO t SELECT generate_series(101, 200)");
+    let got = consume_until(&topic, Duration::from_secs(90), |r| r.len() >= 200);
+    let ids: Vec<i64> = got
+        .iter()
+        .filter_map(|r| parse(&r.value)["after"]["id"].as_i64())
+        .collect();
+    assert_eq!(ids, (1..=200).collect::<Vec<i64>>(), "{}", dump(&worker));
+    assert!(worker.log().contains("reconnecting"), "{}", dump(&worker));
+}
+
+/// WAL retained by the slot falls once offsets are committed: the slot's restart_lsn (the oldest WAL it keeps)
+/// moves past the WAL of rows the connector delivered. Heartbeats carry the position between transactions.
+#[test]
+fn slot_releases_wal_after_offsets_commit() {
+    ensure_services();
+    let names = Names::new("pgwal");
+    psql(&names.db, "CREATE TABLE t (id int PRIMARY KEY, v text)");
+    let topic = names.topic("t");
+    create_topic(&topic, 1);
+    let (worker, _) = start_worker(&names, false, &[("heartbeat.interval.ms", "200")]);
+    let slot = |col: &str| {
+        psql(
+            "postgres",
+            &format!(
+                "SELECT {col} - '0/0'::pg_lsn FROM pg_replication_slots WHERE slot_name = '{}' AND active",
+                names.db
+            ),
+        )
+        .parse::<f64>()
+        .ok()
+    };
+    assert!(
+        wait_until(Duration::from_secs(60), || slot("restart_lsn").is_some()),
+        "slot not active: {}",
+        dump(&worker)
+    );
+    psql(
+        &names.db,
+        "INSERT INTO t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i",
+    );
+    let written: f64 = psql("postgres", "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+        .parse()
+        .unwrap();
+    let restart_at_insert = slot("restart_lsn").expect("restart_lsn");
+    let got = consume_until(&topic, Duration::from_secs(60), |r| r.len() >= 20000);
+    assert_eq!(got.len(), 20000, "{}", dump(&worker));
+    // The flush position confirmed to the server passes the rows once their offsets are committed; restart_lsn
+    // (the oldest WAL the slot keeps) follows at the next running-transactions record decoded after it, which a
+    // checkpoint writes (transactions of other databases still running may hold it back, not past its start).
+    let released = wait_until(Duration::from_secs(90), || {
+        psql("postgres", "CHECKPOINT");
+        std::thread::sleep(Duration::from_millis(500));
+        slot("confirmed_flush_lsn").unwrap_or(0.0) >= written
+            && slot("restart_lsn").unwrap_or(0.0) > restart_at_insert
+    });
+    let at_insert = written - restart_at_insert;
+    assert!(
+        released,
+        "slot did not release WAL: confirmed_flush_lsn {:?}, restart_lsn {:?}, written {written}, restart_lsn at \
+         insert {restart_at_insert}: {}",
+        slot("confirmed_flush_lsn"),
+        slot("restart_lsn"),
+        dump(&worker)
+    );
+    let now_retained = written - slot("restart_lsn").unwrap_or(0.0);
+    eprintln!(
+        "WAL retained by the slot behind the rows' end: {at_insert} bytes at the insert, {now_retained} after \
+         offsets commit"
     );
 }

@@ -19,6 +19,11 @@ pub const PUBLICATION_NAME: &str = "publication.name";
 pub const PUBLICATION_AUTOCREATE: &str = "publication.autocreate.mode";
 pub const TABLE_INCLUDE: &str = "table.include.list";
 pub const TABLE_EXCLUDE: &str = "table.exclude.list";
+pub const COLUMN_INCLUDE: &str = "column.include.list";
+pub const COLUMN_EXCLUDE: &str = "column.exclude.list";
+pub const MESSAGE_KEY_COLUMNS: &str = "message.key.columns";
+pub const PROVIDE_TX_METADATA: &str = "provide.transaction.metadata";
+pub const TOPIC_TRANSACTION: &str = "topic.transaction";
 pub const SNAPSHOT_MODE: &str = "snapshot.mode";
 pub const SNAPSHOT_FETCH_SIZE: &str = "snapshot.fetch.size";
 pub const TOMBSTONES_ON_DELETE: &str = "tombstones.on.delete";
@@ -112,6 +117,16 @@ pub fn config_def() -> ConfigDef {
         .default_null()
         .define(TABLE_EXCLUDE, ConfigType::List, Importance::High, "A comma-separated list of regular expressions that match the fully-qualified names of tables to be excluded from monitoring.")
         .default_null()
+        .define(COLUMN_INCLUDE, ConfigType::List, Importance::Medium, "Regular expressions matching columns to include in change events (anchored, case-insensitive, on schema.table.column).")
+        .default_null()
+        .define(COLUMN_EXCLUDE, ConfigType::List, Importance::Medium, "Regular expressions matching columns to exclude from change events (anchored, case-insensitive, on schema.table.column).")
+        .default_null()
+        .define(MESSAGE_KEY_COLUMNS, ConfigType::String, Importance::Low, "A semicolon-separated list of expressions that match fully-qualified tables and column(s) to be used as message key. Each expression must match the pattern '<fully-qualified table name>:<key columns>', where the table names could be defined as (SCHEMA_NAME.TABLE_NAME) and the key columns are a comma-separated list of columns representing the custom key.")
+        .default_null()
+        .define(PROVIDE_TX_METADATA, ConfigType::Boolean, Importance::Low, "Enables transaction metadata extraction together with event counting.")
+        .default_value("false")
+        .define(TOPIC_TRANSACTION, ConfigType::String, Importance::Low, "The name of the transaction metadata topic after the topic prefix (<topic.prefix>.<topic.transaction>).")
+        .default_value("transaction")
         .define(SNAPSHOT_MODE, ConfigType::String, Importance::Low, "The criteria for running a snapshot upon startup of the connector: initial, initial_only, no_data, always, when_needed.")
         .default_value("initial")
         .one_of_ignore_case(&["initial", "initial_only", "no_data", "never", "always", "when_needed"])
@@ -169,6 +184,13 @@ pub struct PgConfig {
     pub autocreate: AutocreateMode,
     pub table_include: Vec<Regex>,
     pub table_exclude: Vec<Regex>,
+    pub column_include: Vec<Regex>,
+    pub column_exclude: Vec<Regex>,
+    /// `message.key.columns`: (table regex on `schema.table`, key column names), first match wins.
+    pub message_key_columns: Vec<(Regex, Vec<String>)>,
+    pub provide_tx_metadata: bool,
+    /// `<topic.prefix>.<topic.transaction>`.
+    pub transaction_topic: String,
     pub snapshot_mode: SnapshotMode,
     pub snapshot_fetch_size: usize,
     pub tombstones_on_delete: bool,
@@ -195,11 +217,41 @@ fn bad(key: &str, value: &str, why: &str) -> ConnectError {
 }
 
 fn regexes(key: &str, items: &[String]) -> ConnectResult<Vec<Regex>> {
-    items
-        .iter()
-        .map(|p| {
-            Regex::new(&format!("^(?:{p})$"))
-                .map_err(|e| bad(key, p, &format!("not a valid regular expression: {e}")))
+    items.iter().map(|p| anchored(key, p, "")).collect()
+}
+
+/// A whole-string match of `pattern`; `flags` such as `(?i)` go in front.
+fn anchored(key: &str, pattern: &str, flags: &str) -> ConnectResult<Regex> {
+    Regex::new(&format!("{flags}^(?:{pattern})$")).map_err(|e| {
+        bad(
+            key,
+            pattern,
+            &format!("not a valid regular expression: {e}"),
+        )
+    })
+}
+
+/// Column lists match case-insensitively, as Debezium's do.
+fn column_regexes(key: &str, items: &[String]) -> ConnectResult<Vec<Regex>> {
+    items.iter().map(|p| anchored(key, p, "(?i)")).collect()
+}
+
+/// `message.key.columns`: `<table regex>:<col>[,<col>...]` entries separated by `;`.
+fn key_columns(value: &str) -> ConnectResult<Vec<(Regex, Vec<String>)>> {
+    let why = "must be a semicolon-separated list of '<fully-qualified table regex>:<column>[,<column>...]' entries";
+    value
+        .split(';')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|entry| {
+            let (table, cols) = entry
+                .rsplit_once(':')
+                .ok_or_else(|| bad(MESSAGE_KEY_COLUMNS, value, why))?;
+            let cols: Vec<String> = cols.split(',').map(|c| c.trim().to_string()).collect();
+            if table.trim().is_empty() || cols.iter().any(|c| c.is_empty()) {
+                return Err(bad(MESSAGE_KEY_COLUMNS, value, why));
+            }
+            Ok((anchored(MESSAGE_KEY_COLUMNS, table.trim(), "(?i)")?, cols))
         })
         .collect()
 }
@@ -234,6 +286,13 @@ impl PgConfig {
                 "Invalid value for configuration {TABLE_EXCLUDE}: \"{TABLE_INCLUDE}\" is already specified"
             )));
         }
+        let column_include = p.list(COLUMN_INCLUDE);
+        let column_exclude = p.list(COLUMN_EXCLUDE);
+        if !column_include.is_empty() && !column_exclude.is_empty() {
+            return Err(ConnectError::config(format!(
+                "Invalid value for configuration {COLUMN_EXCLUDE}: \"{COLUMN_INCLUDE}\" is already specified"
+            )));
+        }
         let max_batch_size = p.int(MAX_BATCH_SIZE).unwrap_or(2048) as usize;
         let max_queue_size = p.int(MAX_QUEUE_SIZE).unwrap_or(8192) as usize;
         if max_queue_size <= max_batch_size {
@@ -253,7 +312,6 @@ impl PgConfig {
             password: p.string(PASSWORD).map(str::to_string),
             dbname: s(DBNAME),
             heartbeat_topic: format!("{}.{prefix}", s(HEARTBEAT_PREFIX)),
-            topic_prefix: prefix,
             slot_name: s(SLOT_NAME),
             slot_drop_on_stop: p.boolean(SLOT_DROP_ON_STOP).unwrap_or(false),
             publication_name: s(PUBLICATION_NAME),
@@ -264,6 +322,11 @@ impl PgConfig {
             },
             table_include: regexes(TABLE_INCLUDE, &include)?,
             table_exclude: regexes(TABLE_EXCLUDE, &exclude)?,
+            column_include: column_regexes(COLUMN_INCLUDE, &column_include)?,
+            column_exclude: column_regexes(COLUMN_EXCLUDE, &column_exclude)?,
+            message_key_columns: key_columns(p.string(MESSAGE_KEY_COLUMNS).unwrap_or_default())?,
+            provide_tx_metadata: p.boolean(PROVIDE_TX_METADATA).unwrap_or(false),
+            transaction_topic: format!("{prefix}.{}", s(TOPIC_TRANSACTION)),
             snapshot_mode: match lower(SNAPSHOT_MODE).as_str() {
                 "initial_only" => SnapshotMode::InitialOnly,
                 "no_data" | "never" => SnapshotMode::NoData,
@@ -299,6 +362,7 @@ impl PgConfig {
             skip_truncate: has("t"),
             status_update_interval_ms: p.int(STATUS_UPDATE_INTERVAL).unwrap_or(10000) as u64,
             placeholder: s(UNAVAILABLE_PLACEHOLDER),
+            topic_prefix: prefix,
         })
     }
 
@@ -312,6 +376,25 @@ impl PgConfig {
             return self.table_include.iter().any(|r| r.is_match(&full));
         }
         !self.table_exclude.iter().any(|r| r.is_match(&full))
+    }
+
+    /// Whether `schema.table.column` goes into the value under the column include/exclude lists (the key is not
+    /// filtered, as in Debezium).
+    pub fn column_included(&self, schema: &str, table: &str, column: &str) -> bool {
+        let full = format!("{schema}.{table}.{column}");
+        if !self.column_include.is_empty() {
+            return self.column_include.iter().any(|r| r.is_match(&full));
+        }
+        !self.column_exclude.iter().any(|r| r.is_match(&full))
+    }
+
+    /// The `message.key.columns` entry for `schema.table`, if any.
+    pub fn message_key_columns(&self, schema: &str, table: &str) -> Option<&[String]> {
+        let full = format!("{schema}.{table}");
+        self.message_key_columns
+            .iter()
+            .find(|(r, _)| r.is_match(&full))
+            .map(|(_, cols)| cols.as_slice())
     }
 }
 
@@ -327,6 +410,9 @@ pub fn validate(props: &Config) -> Vec<ConfigValue> {
                 SSLMODE,
                 TABLE_EXCLUDE,
                 TABLE_INCLUDE,
+                COLUMN_EXCLUDE,
+                COLUMN_INCLUDE,
+                MESSAGE_KEY_COLUMNS,
                 MAX_QUEUE_SIZE,
             ]
             .into_iter()
@@ -409,5 +495,66 @@ mod tests {
         assert!(c.table_included("public", "a"));
         assert!(!c.table_included("public", "b"));
         assert!(!c.table_included("pg_catalog", "pg_class"));
+    }
+
+    #[test]
+    fn column_filters_match_schema_table_column() {
+        let c = PgConfig::parse(&props(&[(
+            COLUMN_EXCLUDE,
+            "public\\.t\\.secret,.*\\.PASS.*",
+        )]))
+        .unwrap();
+        assert!(c.column_included("public", "t", "id"));
+        assert!(!c.column_included("public", "t", "secret"));
+        assert!(c.column_included("public", "t2", "secret"));
+        assert!(!c.column_included("s", "u", "password"));
+        let c = PgConfig::parse(&props(&[(COLUMN_INCLUDE, "public\\.t\\.(id|name)")])).unwrap();
+        assert!(c.column_included("public", "t", "name"));
+        assert!(!c.column_included("public", "t", "other"));
+        let both = props(&[(COLUMN_INCLUDE, "a"), (COLUMN_EXCLUDE, "b")]);
+        let e = PgConfig::parse(&both).unwrap_err();
+        assert!(e.message().contains(COLUMN_EXCLUDE), "{e}");
+        let v = validate(&both);
+        let errs: Vec<_> = v.iter().filter(|v| !v.errors.is_empty()).collect();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].name, COLUMN_EXCLUDE);
+        let e = PgConfig::parse(&props(&[(COLUMN_INCLUDE, "(")])).unwrap_err();
+        assert!(e.message().contains(COLUMN_INCLUDE), "{e}");
+    }
+
+    #[test]
+    fn message_key_columns_parse_and_match() {
+        let c = PgConfig::parse(&props(&[(
+            MESSAGE_KEY_COLUMNS,
+            "public.orders:a,b; .*\\.log:ts",
+        )]))
+        .unwrap();
+        assert_eq!(
+            c.message_key_columns("public", "orders"),
+            Some(&["a".to_string(), "b".to_string()][..])
+        );
+        assert_eq!(
+            c.message_key_columns("x", "log"),
+            Some(&["ts".to_string()][..])
+        );
+        assert_eq!(c.message_key_columns("public", "orders2"), None);
+        for wrong in ["public.orders", "public.orders:", ":a", "t:a,,b"] {
+            let p = props(&[(MESSAGE_KEY_COLUMNS, wrong)]);
+            let e = PgConfig::parse(&p).unwrap_err();
+            assert!(e.message().contains(MESSAGE_KEY_COLUMNS), "{wrong}: {e}");
+            let v = validate(&p);
+            assert!(
+                v.iter()
+                    .any(|v| v.name == MESSAGE_KEY_COLUMNS && !v.errors.is_empty()),
+                "{wrong}"
+            );
+        }
+    }
+
+    #[test]
+    fn transaction_metadata_is_off_by_default() {
+        let c = PgConfig::parse(&props(&[])).unwrap();
+        assert!(!c.provide_tx_metadata);
+        assert_eq!(c.transaction_topic, "srv.transaction");
     }
 }

@@ -14,7 +14,9 @@ use tokio::sync::mpsc;
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
 use crate::config::{AutocreateMode, PgConfig, SnapshotMode};
-use crate::event::{now_micros, EventContext, SourceInfo, TableSchema};
+use crate::event::{
+    now_micros, ColumnSelection, EventContext, Row, SourceInfo, TableSchema, TxBlock, TxBoundary,
+};
 use crate::pgoutput::{self, format_lsn, parse_lsn, PgOutput, Relation, ServerMessage, TupleValue};
 use crate::replication::{
     quote_ident, quote_literal, ConnParams, PgError, ReplicationConnection, SESSION_SETTINGS,
@@ -175,6 +177,34 @@ struct TxState {
     last_lsn: u64,
     events_at_lsn: u64,
     emitted_last: Option<(u64, u64)>,
+    /// Transaction metadata: `<xid>:<LSN of BEGIN>`.
+    id: String,
+    /// Events of captured tables so far (those replayed after a restart included), per `schema.table`.
+    counts: Vec<(String, i64)>,
+    /// Whether BEGIN went to the transaction topic (it goes before the first emitted event).
+    begun: bool,
+}
+
+impl TxState {
+    /// Counts one event of `schema.table` and returns its `transaction` block.
+    fn count(&mut self, collection: String) -> TxBlock {
+        let total_order = self.counts.iter().map(|(_, n)| n).sum::<i64>() + 1;
+        let data_collection_order = match self.counts.iter_mut().find(|(c, _)| *c == collection) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.counts.push((collection, 1));
+                1
+            }
+        };
+        TxBlock {
+            id: self.id.clone(),
+            total_order,
+            data_collection_order,
+        }
+    }
 }
 
 impl Streamer {
@@ -198,6 +228,30 @@ impl Streamer {
             last_commit: None,
             last_offset: None,
         }
+    }
+
+    /// The value/key column selection of `schema.table` under the column filters and `message.key.columns`.
+    fn table_schema(
+        &self,
+        schema: &str,
+        table: &str,
+        columns: Vec<ColumnType>,
+        pk: &[String],
+    ) -> TableSchema {
+        let included = |c: &str| self.cfg.column_included(schema, table, c);
+        let select = ColumnSelection {
+            primary_key: pk,
+            message_key: self.cfg.message_key_columns(schema, table),
+            included: &included,
+        };
+        TableSchema::new(
+            &self.cfg.topic_prefix,
+            &self.conv,
+            schema,
+            table,
+            columns,
+            &select,
+        )
     }
 
     async fn emit(&self, record: SourceRecord) -> Result<(), Fatal> {
@@ -541,21 +595,14 @@ impl Streamer {
             format_lsn(lsn),
             cfg.slot_name
         ));
-        let mut pending: Option<(Arc<TableSchema>, connect_api::data::Struct, bool)> = None;
+        let mut pending: Option<(Arc<TableSchema>, Row, bool)> = None;
         let mut first_overall = true;
         for (oid, schema, table) in tables {
             let (columns, pk) = self.table_info(sql, oid).await.map_err(err)?;
             if columns.is_empty() {
                 continue;
             }
-            let ts = Arc::new(TableSchema::new(
-                &cfg.topic_prefix,
-                &self.conv,
-                &schema,
-                &table,
-                columns,
-                &pk,
-            ));
+            let ts = Arc::new(self.table_schema(&schema, &table, columns, &pk));
             let select: Vec<String> = ts.columns.iter().map(|c| quote_ident(&c.name)).collect();
             sql.batch_execute(&format!(
                 "DECLARE connect_snapshot NO SCROLL CURSOR FOR SELECT {} FROM {}.{}",
@@ -620,7 +667,7 @@ impl Streamer {
     async fn emit_snapshot(
         &mut self,
         table: &TableSchema,
-        row: connect_api::data::Struct,
+        row: Row,
         marker: &'static str,
         lsn: u64,
         xid: Option<i64>,
@@ -632,6 +679,7 @@ impl Streamer {
             sequence: None,
             tx_id: xid,
             lsn: Some(lsn as i64),
+            transaction: None,
         };
         let mut offset = OffsetMap::new();
         offset.insert("last_snapshot_record".into(), json!(marker == "last"));
@@ -643,9 +691,15 @@ impl Streamer {
         offset.insert("snapshot".into(), json!("INITIAL"));
         offset.insert("snapshot_completed".into(), json!(marker == "last"));
         let key = table.key(&row);
-        let rec = self
-            .ctx
-            .change(table, "r", key, None, Some(row), &info, offset);
+        let rec = self.ctx.change(
+            table,
+            "r",
+            key,
+            None,
+            Some(table.value(&row)),
+            &info,
+            offset,
+        );
         self.emit(rec).await
     }
 
@@ -789,6 +843,9 @@ impl Streamer {
                     last_lsn: 0,
                     events_at_lsn: 0,
                     emitted_last: None,
+                    id: format!("{xid}:{lsn}"),
+                    counts: Vec::new(),
+                    begun: false,
                 });
             }
             PgOutput::Commit {
@@ -797,6 +854,18 @@ impl Streamer {
                 ..
             } => {
                 if let Some(t) = txs.take() {
+                    if t.begun {
+                        let end = TxBoundary {
+                            id: &t.id,
+                            ts_ms: t.commit_time.div_euclid(1000),
+                            end: Some(&t.counts),
+                        };
+                        let offset = self.last_offset.clone().unwrap_or_default();
+                        let rec = self
+                            .ctx
+                            .transaction(&self.cfg.transaction_topic, &end, offset);
+                        self.emit(rec).await.map_err(SessionError::Fatal)?;
+                    }
                     if let Some((last_lsn, last_events)) = t.emitted_last {
                         let mut done = self
                             .shared
@@ -877,14 +946,7 @@ impl Streamer {
                     .is_none_or(|k| k.optional),
             })
             .collect();
-        Ok(TableSchema::new(
-            &self.cfg.topic_prefix,
-            &self.conv,
-            &rel.namespace,
-            &rel.name,
-            columns,
-            &pk,
-        ))
+        Ok(self.table_schema(&rel.namespace, &rel.name, columns, &pk))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -925,8 +987,28 @@ impl Streamer {
             tx.events_at_lsn = 1;
         }
         let events = tx.events_at_lsn;
+        let block = (self.cfg.provide_tx_metadata && !skipped)
+            .then(|| tx.count(format!("{}.{}", table.schema, table.table)));
         if self.position.covers(tx.final_lsn, lsn, events) {
             return Ok(());
+        }
+        if block.is_some() && !tx.begun {
+            tx.begun = true;
+            // BEGIN carries the previous event's offset: committing it must not skip this transaction's changes.
+            let offset = self.last_offset.clone().unwrap_or_else(|| {
+                let mut o = OffsetMap::new();
+                o.insert("lsn_proc".into(), json!(self.lsn_proc));
+                o
+            });
+            let begin = TxBoundary {
+                id: &tx.id,
+                ts_ms: tx.commit_time.div_euclid(1000),
+                end: None,
+            };
+            let rec = self
+                .ctx
+                .transaction(&self.cfg.transaction_topic, &begin, offset);
+            self.emit(rec).await.map_err(SessionError::Fatal)?;
         }
         self.position = Position {
             commit_lsn: tx.final_lsn,
@@ -964,6 +1046,7 @@ impl Streamer {
             )),
             tx_id: Some(tx.xid as i64),
             lsn: Some(lsn as i64),
+            transaction: block,
         };
         let conv = &self.conv;
         let before = old
@@ -987,8 +1070,8 @@ impl Streamer {
             &table,
             op,
             key.clone(),
-            before,
-            after,
+            before.map(|r| table.value(&r)),
+            after.map(|r| table.value(&r)),
             &info,
             offset.clone(),
         );
