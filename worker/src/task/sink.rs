@@ -269,6 +269,7 @@ impl SinkRunner {
             wait = Duration::ZERO;
             let msg =
                 polled.map_err(|e| ConnectError::connect(format!("Error while consuming: {e}")))?;
+            setup.status.record_active_topic(&setup.id, msg.topic());
             let tp = TopicPartition::new(msg.topic(), msg.partition());
             current.insert(tp, msg.offset() + 1);
             if let Some(record) = convert(setup, &msg)? {

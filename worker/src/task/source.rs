@@ -285,7 +285,12 @@ impl SourceRunner {
         }
         loop {
             match producer.send(out) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.setup
+                        .status
+                        .record_active_topic(&self.setup.id, &record.topic);
+                    return Ok(());
+                }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     out = back;
                     // The producer's own thread delivers meanwhile; acknowledged records make room.
