@@ -250,8 +250,8 @@ impl Cluster {
 fn last_value(topic: &str, key: &str) -> Option<Option<String>> {
     consume_all(topic, Duration::from_secs(3))
         .into_iter()
-        .filter(|r| r.key.as_deref() == Some(key.as_bytes()))
-        .last()
+        .rev()
+        .find(|r| r.key.as_deref() == Some(key.as_bytes()))
         .map(|r| r.value.map(|v| String::from_utf8_lossy(&v).into_owned()))
 }
 
