@@ -4,6 +4,7 @@ pub mod config;
 pub mod distributed;
 pub mod herder;
 pub mod kafka;
+pub mod logging;
 pub mod metrics;
 pub mod plugins;
 pub mod process;

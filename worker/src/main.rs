@@ -4,17 +4,10 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use tracing_subscriber::EnvFilter;
-
 const USAGE: &str = "usage: connect standalone <worker.properties> [<connector.properties|connector.json> ...]\n       connect distributed <worker.properties>";
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    connect_worker::logging::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("standalone") if args.len() >= 2 => {

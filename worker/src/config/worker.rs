@@ -22,6 +22,8 @@ pub const PLUGIN_PATH: &str = "plugin.path";
 pub const CONFIG_PROVIDERS: &str = "config.providers";
 pub const CLIENT_ID: &str = "client.id";
 pub const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
+pub const TOPIC_TRACKING_ENABLE: &str = "topic.tracking.enable";
+pub const TOPIC_TRACKING_ALLOW_RESET: &str = "topic.tracking.allow.reset";
 
 pub const GROUP_ID: &str = "group.id";
 pub const CONFIG_STORAGE_TOPIC: &str = "config.storage.topic";
@@ -135,6 +137,10 @@ fn common_config_def() -> ConfigDef {
         .default_value("")
         .define(TOPIC_CREATION_ENABLE, ConfigType::Boolean, Importance::Low, "Whether to allow automatic creation of topics used by source connectors, when source connectors are configured with `topic.creation.` properties.")
         .default_value("true")
+        .define(TOPIC_TRACKING_ENABLE, ConfigType::Boolean, Importance::Low, "Enable tracking the set of active topics per connector during runtime.")
+        .default_value("true")
+        .define(TOPIC_TRACKING_ALLOW_RESET, ConfigType::Boolean, Importance::Low, "If set to true, it allows user requests to reset the set of active topics per connector.")
+        .default_value("true")
         .add()
 }
 
@@ -155,6 +161,8 @@ pub struct WorkerConfig {
     pub advertised_port: Option<u16>,
     pub plugin_path: Vec<String>,
     pub topic_creation_enable: bool,
+    pub topic_tracking_enable: bool,
+    pub topic_tracking_allow_reset: bool,
 }
 
 /// Distributed mode's settings beyond [`WorkerConfig`].
@@ -256,6 +264,8 @@ impl WorkerConfig {
                 .and_then(|p| u16::try_from(p).ok()),
             plugin_path: parsed.list(PLUGIN_PATH),
             topic_creation_enable: parsed.boolean(TOPIC_CREATION_ENABLE).unwrap_or(true),
+            topic_tracking_enable: parsed.boolean(TOPIC_TRACKING_ENABLE).unwrap_or(true),
+            topic_tracking_allow_reset: parsed.boolean(TOPIC_TRACKING_ALLOW_RESET).unwrap_or(true),
             raw,
         }
     }

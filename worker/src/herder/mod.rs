@@ -10,6 +10,7 @@ use connect_api::Config;
 
 use crate::plugins::Plugins;
 use crate::rest::entities::{ConfigInfos, ConnectorInfo, ConnectorStateInfo, TaskInfo, TaskState};
+use crate::storage::active_topics::TopicTracking;
 
 pub use distributed::{DistributedHerder, DistributedSetup};
 pub use standalone::StandaloneHerder;
@@ -114,6 +115,14 @@ pub trait Herder: Send + Sync {
     }
     fn validate(&self, config: &Config) -> HerderResult<ConfigInfos> {
         validate_connector_config(self.plugins(), config)
+    }
+    /// KIP-558 active topics and whether they may be reset, per the worker config.
+    fn topic_tracking(&self) -> TopicTracking;
+    /// `PUT /admin/loggers/{namespace}?scope=cluster`: every worker of the cluster sets the level (standalone: this
+    /// worker, as Kafka does).
+    fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> HerderResult<()> {
+        crate::logging::loggers().set_level(namespace, level);
+        Ok(())
     }
     /// Stops every connector and task (graceful shutdown).
     fn shutdown(&self);

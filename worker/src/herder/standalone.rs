@@ -16,6 +16,7 @@ use crate::plugins::Plugins;
 use crate::rest::entities::{
     ConnectorInfo, ConnectorState, ConnectorStateInfo, ConnectorTaskId, TaskInfo, TaskState,
 };
+use crate::storage::active_topics::{MemoryActiveTopics, TopicTracking};
 use crate::storage::OffsetStore;
 use crate::task::{State, StatusBoard, TaskHandle, TaskId};
 
@@ -34,6 +35,7 @@ pub struct StandaloneHerder {
     worker_id: String,
     cluster_id: Option<String>,
     connectors: Mutex<BTreeMap<String, ConnectorEntry>>,
+    topic_tracking: TopicTracking,
 }
 
 /// Lets a connector fail itself from another thread (`ConnectorContext.raiseError`).
@@ -69,18 +71,22 @@ impl StandaloneHerder {
         providers: ConfigProviders,
         offsets: Arc<dyn OffsetStore>,
     ) -> Self {
+        let topic_tracking = TopicTracking::new(&worker, Arc::new(MemoryActiveTopics::default()));
         StandaloneHerder {
             rt: WorkerRuntime {
                 worker,
                 plugins,
                 providers,
                 offsets,
-                status: Arc::new(StatusBoard::default()),
+                status: Arc::new(
+                    StatusBoard::default().with_active_topics(topic_tracking.store.clone()),
+                ),
                 metrics: Arc::default(),
             },
             worker_id,
             cluster_id,
             connectors: Mutex::new(BTreeMap::new()),
+            topic_tracking,
         }
     }
 
@@ -268,6 +274,7 @@ impl super::Herder for StandaloneHerder {
         let mut entry = map.remove(name).ok_or_else(|| not_found(name))?;
         self.stop_connector_instance(name, &mut entry);
         self.rt.status.remove_connector(name);
+        self.topic_tracking.reset(name);
         info!("Connector {name} deleted");
         Ok(())
     }
@@ -473,6 +480,10 @@ impl super::Herder for StandaloneHerder {
         let handle = self.start_task(name, entry, task);
         entry.tasks[i] = handle;
         Ok(())
+    }
+
+    fn topic_tracking(&self) -> TopicTracking {
+        self.topic_tracking.clone()
     }
 
     fn shutdown(&self) {

@@ -24,7 +24,7 @@ type RestResult = Result<Response, RestError>;
 const CONNECT_API_VERSION: &str = "4.1.0";
 
 /// Runs a herder call on the blocking pool.
-async fn call<T: Send + 'static>(
+pub(super) async fn call<T: Send + 'static>(
     herder: &SharedHerder,
     f: impl FnOnce(&dyn Herder) -> T + Send + 'static,
 ) -> Result<T, RestError> {
@@ -39,11 +39,11 @@ async fn call<T: Send + 'static>(
         })
 }
 
-fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+pub(super) fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     (status, Json(body)).into_response()
 }
 
-fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, RestError> {
+pub(super) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, RestError> {
     serde_json::from_slice(body)
         .map_err(|e| RestError::bad_request(format!("Cannot deserialize request body: {e}")))
 }

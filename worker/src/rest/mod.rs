@@ -4,7 +4,9 @@ pub mod entities;
 mod error;
 mod forward;
 mod handlers;
+mod loggers;
 pub mod signature;
+mod topics;
 
 use std::sync::Arc;
 
@@ -62,6 +64,13 @@ pub fn router(herder: SharedHerder) -> Router {
         .route(
             "/connector-plugins/{plugin}/config/validate",
             put(handlers::validate),
+        )
+        .route("/connectors/{name}/topics", get(topics::active_topics))
+        .route("/connectors/{name}/topics/reset", put(topics::reset))
+        .route("/admin/loggers", get(loggers::list))
+        .route(
+            "/admin/loggers/{logger}",
+            get(loggers::get).put(loggers::set),
         )
         .route("/health", get(handlers::health))
         .route("/metrics", get(handlers::metrics))

@@ -27,6 +27,28 @@ pub fn restart_key(name: &str) -> String {
     format!("restart-connector-{name}")
 }
 pub const SESSION_KEY: &str = "session-key";
+/// Prefix of `logger-cluster-<namespace>` records (KIP-976).
+pub const LOGGER_CLUSTER_PREFIX: &str = "logger-cluster-";
+
+pub fn logger_cluster_key(namespace: &str) -> String {
+    format!("{LOGGER_CLUSTER_PREFIX}{namespace}")
+}
+/// `{"level":"DEBUG"}`.
+pub fn logger_level_value(level: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "level": level })).unwrap_or_default()
+}
+/// The level of a logger record; `None` (logged) when the value is null or has no string `level`, as Kafka skips it.
+pub fn logger_level_of(namespace: &str, value: Option<&[u8]>) -> Option<String> {
+    let level = value
+        .and_then(|v| serde_json::from_slice::<Json>(v).ok())
+        .and_then(|j| j.get("level").and_then(Json::as_str).map(str::to_string));
+    if level.is_none() {
+        warn!(
+            "Ignoring the logging level record for namespace {namespace}: it has no `level` string"
+        );
+    }
+    level
+}
 
 /// `{"properties":{...}}`, the value of connector and task config records.
 pub fn properties_value(props: &Props) -> Vec<u8> {
@@ -263,6 +285,16 @@ mod tests {
             restart_value(true, false),
             br#"{"include-tasks":true,"only-failed":false}"#
         );
+        assert_eq!(
+            logger_cluster_key("connect_worker::task"),
+            "logger-cluster-connect_worker::task"
+        );
+        assert_eq!(logger_level_value("DEBUG"), br#"{"level":"DEBUG"}"#);
+        assert_eq!(
+            logger_level_of("x", Some(br#"{"level":"warn"}"#)).as_deref(),
+            Some("warn")
+        );
+        assert_eq!(logger_level_of("x", None), None);
     }
 
     #[test]

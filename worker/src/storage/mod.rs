@@ -1,5 +1,6 @@
 //! Where the worker keeps source offsets: the `OffsetStore` contract and its implementations.
 
+pub mod active_topics;
 pub mod config_topic;
 pub mod kafka_log;
 mod offsets_file;

@@ -1,5 +1,6 @@
 //! The status topic as a store (Kafka's `KafkaStatusBackingStore`): this worker's status changes are written in
-//! order by a writer thread, and every worker's statuses are read back into a cache by a reader thread.
+//! order by a writer thread, and every worker's statuses (and KIP-558 active topics) are read back into caches by a
+//! reader thread.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +11,10 @@ use std::time::Duration;
 use rdkafka::ClientConfig;
 use tracing::warn;
 
+use super::active_topics::{
+    apply_topic_status, parse_topic_status_key, topic_status_key, ActiveTopicStore, TopicCache,
+    TopicStatus,
+};
 use super::kafka_log::{ensure_topic, KafkaLog, LogRecord, TopicSpec};
 use super::status_topic::{connector_status_key, task_status_key, StatusRecord};
 
@@ -20,7 +25,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(200);
 pub struct KafkaStatusStore {
     log: KafkaLog,
     cache: Mutex<BTreeMap<String, StatusRecord>>,
-    writes: Mutex<Sender<(String, Option<StatusRecord>)>>,
+    topics: Mutex<TopicCache>,
+    /// Keys and serialized values (`None` = tombstone) to write, in order.
+    writes: Mutex<Sender<(String, Option<Vec<u8>>)>>,
     stopping: AtomicBool,
 }
 
@@ -57,15 +64,11 @@ impl KafkaStatusStore {
         let store = Arc::new(KafkaStatusStore {
             log: KafkaLog::open(&producer_side, &spec.name, client_id)?,
             cache: Mutex::new(BTreeMap::new()),
+            topics: Mutex::new(TopicCache::new()),
             writes: Mutex::new(tx),
             stopping: AtomicBool::new(false),
         });
-        {
-            let mut cache = store.cache.lock().unwrap_or_else(|p| p.into_inner());
-            store
-                .log
-                .read_to_end(READ_TIMEOUT, |r| Self::read(&mut cache, r))?;
-        }
+        store.log.read_to_end(READ_TIMEOUT, |r| store.read(r))?;
         let reader = store.clone();
         std::thread::Builder::new()
             .name("status-reader".into())
@@ -79,31 +82,40 @@ impl KafkaStatusStore {
         Ok(store)
     }
 
-    fn read(cache: &mut BTreeMap<String, StatusRecord>, r: LogRecord<'_>) {
+    fn read(&self, r: LogRecord<'_>) {
         let Some(key) = r.key.and_then(|k| std::str::from_utf8(k).ok()) else {
             return;
         };
+        if let Some((topic, connector)) = parse_topic_status_key(key) {
+            let status = match r.value.map(TopicStatus::from_value) {
+                None => None,
+                Some(Some(status)) => Some(status),
+                Some(None) => {
+                    warn!("Ignoring topic status record {key}: cannot parse its value");
+                    return;
+                }
+            };
+            let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+            apply_topic_status(&mut topics, &topic, &connector, status);
+            return;
+        }
         let record = match r.value {
             None => None,
             Some(v) => match StatusRecord::from_value(v) {
                 Some(rec) => Some(rec),
                 None => {
-                    if !key.starts_with("status-topic-") {
-                        warn!("Ignoring status record {key}: cannot parse its value");
-                    }
+                    warn!("Ignoring status record {key}: cannot parse its value");
                     return;
                 }
             },
         };
-        apply(cache, key, record);
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        apply(&mut cache, key, record);
     }
 
     fn read_loop(&self) {
         while !self.stopping.load(Ordering::SeqCst) {
-            let result = self.log.poll(POLL_INTERVAL, |r| {
-                let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-                Self::read(&mut cache, r);
-            });
+            let result = self.log.poll(POLL_INTERVAL, |r| self.read(r));
             if let Err(e) = result {
                 warn!("Reading the status topic failed: {e}");
                 std::thread::sleep(POLL_INTERVAL);
@@ -111,11 +123,10 @@ impl KafkaStatusStore {
         }
     }
 
-    fn write_loop(&self, rx: Receiver<(String, Option<StatusRecord>)>) {
+    fn write_loop(&self, rx: Receiver<(String, Option<Vec<u8>>)>) {
         loop {
             match rx.recv_timeout(POLL_INTERVAL) {
-                Ok((key, record)) => {
-                    let value = record.as_ref().map(StatusRecord::to_value);
+                Ok((key, value)) => {
                     if let Err(e) = self.log.send(&key, value.as_deref(), None) {
                         warn!("Could not write status {key}: {e}");
                     }
@@ -128,15 +139,20 @@ impl KafkaStatusStore {
 
     /// Records a status (or its removal) in the cache at once and queues it for the topic.
     pub fn put(&self, key: String, record: Option<StatusRecord>) {
+        let value = record.as_ref().map(StatusRecord::to_value);
         {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            apply(&mut cache, &key, record.clone());
+            apply(&mut cache, &key, record);
         }
+        self.send(key, value);
+    }
+
+    fn send(&self, key: String, value: Option<Vec<u8>>) {
         let _ = self
             .writes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .send((key, record));
+            .send((key, value));
     }
 
     pub fn connector(&self, name: &str) -> Option<StatusRecord> {
@@ -152,6 +168,41 @@ impl KafkaStatusStore {
     /// Writes queued statuses, then stops the threads (they end within a poll interval).
     pub fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Active topics live in the status topic: written from here, read back by every worker's reader thread.
+impl ActiveTopicStore for KafkaStatusStore {
+    fn topic(&self, connector: &str, topic: &str) -> Option<TopicStatus> {
+        let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        topics.get(connector)?.get(topic).cloned()
+    }
+
+    fn put_topic(&self, status: TopicStatus) {
+        let key = topic_status_key(&status.topic, &status.connector);
+        let value = status.to_value();
+        {
+            let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+            let (topic, connector) = (status.topic.clone(), status.connector.clone());
+            apply_topic_status(&mut topics, &topic, &connector, Some(status));
+        }
+        self.send(key, Some(value));
+    }
+
+    fn topics(&self, connector: &str) -> Vec<TopicStatus> {
+        let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+        topics
+            .get(connector)
+            .map(|t| t.values().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    fn delete_topic(&self, connector: &str, topic: &str) {
+        {
+            let mut topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
+            apply_topic_status(&mut topics, topic, connector, None);
+        }
+        self.send(topic_status_key(topic, connector), None);
     }
 }
 

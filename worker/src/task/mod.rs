@@ -11,9 +11,11 @@ pub mod topic_creation;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+use crate::storage::active_topics::{ActiveTopicStore, TopicStatus};
 
 /// `<connector>-<n>`, as Kafka's `ConnectorTaskId`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,6 +77,8 @@ pub struct StatusBoard {
     connectors: Mutex<BTreeMap<String, Status>>,
     tasks: Mutex<BTreeMap<TaskId, Status>>,
     listener: Option<StatusListener>,
+    /// Where tasks record the topics they use (KIP-558); `None` when topic tracking is disabled.
+    active_topics: Option<Arc<dyn ActiveTopicStore>>,
 }
 
 impl StatusBoard {
@@ -83,6 +87,30 @@ impl StatusBoard {
         StatusBoard {
             listener: Some(listener),
             ..StatusBoard::default()
+        }
+    }
+
+    /// Tasks also record the topics they use in `store` (when tracking is enabled).
+    pub fn with_active_topics(mut self, store: Option<Arc<dyn ActiveTopicStore>>) -> StatusBoard {
+        self.active_topics = store;
+        self
+    }
+
+    /// Kafka's `WorkerTask.recordActiveTopic`: the first time a task of the connector uses `topic`, it is recorded.
+    pub fn record_active_topic(&self, id: &TaskId, topic: &str) {
+        let Some(store) = &self.active_topics else {
+            return;
+        };
+        if store.topic(&id.connector, topic).is_none() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            store.put_topic(TopicStatus {
+                topic: topic.to_string(),
+                connector: id.connector.clone(),
+                task: id.task,
+                discover_timestamp: now,
+            });
         }
     }
 
@@ -183,7 +211,7 @@ impl TaskControl {
 
 /// A running task thread.
 pub struct TaskHandle {
-    pub control: std::sync::Arc<TaskControl>,
+    pub control: Arc<TaskControl>,
     pub thread: JoinHandle<()>,
 }
 

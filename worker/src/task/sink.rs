@@ -273,6 +273,7 @@ impl SinkRunner {
             read += 1;
             let msg =
                 polled.map_err(|e| ConnectError::connect(format!("Error while consuming: {e}")))?;
+            setup.status.record_active_topic(&setup.id, msg.topic());
             let tp = TopicPartition::new(msg.topic(), msg.partition());
             current.insert(tp, msg.offset() + 1);
             if let Some(record) = convert(setup, &msg)? {

@@ -306,6 +306,9 @@ impl SourceRunner {
             match producer.send(out) {
                 Ok(()) => {
                     self.written += 1;
+                    self.setup
+                        .status
+                        .record_active_topic(&self.setup.id, &record.topic);
                     return Ok(());
                 }
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {

@@ -27,9 +27,11 @@ use crate::rest::entities::{
     ConnectorInfo, ConnectorState, ConnectorStateInfo, ConnectorTaskId, TaskInfo, TaskState,
 };
 use crate::rest::signature;
+use crate::storage::active_topics::{ActiveTopicStore, TopicTracking};
 use crate::storage::config_topic::{
-    commit_key, commit_value, connector_key, properties_value, restart_key, restart_value,
-    target_state_key, target_state_value, task_key, ClusterConfigState, RestartRequest,
+    commit_key, commit_value, connector_key, logger_cluster_key, logger_level_of,
+    logger_level_value, properties_value, restart_key, restart_value, target_state_key,
+    target_state_value, task_key, ClusterConfigState, RestartRequest, LOGGER_CLUSTER_PREFIX,
 };
 use crate::storage::kafka_log::{ensure_topic, KafkaLog, TopicSpec};
 use crate::storage::status_store::KafkaStatusStore;
@@ -81,6 +83,9 @@ struct Inner {
     /// Restart requests read from the config topic, for the herder thread.
     restarts: Mutex<Vec<RestartRequest>>,
     statuses: Arc<KafkaStatusStore>,
+    topic_tracking: TopicTracking,
+    /// Set once the config topic was read at startup: later `logger-cluster-*` records apply (KIP-976).
+    apply_logger_records: AtomicBool,
     offsets: Arc<KafkaOffsetStore>,
     generation: Arc<AtomicI32>,
     group: Mutex<GroupView>,
@@ -101,10 +106,19 @@ impl Inner {
     fn read_config(&self, to_end: bool) -> Result<(), String> {
         let mut state = lock(&self.config);
         let mut restarts = Vec::new();
+        let mut logger_levels = Vec::new();
+        let live_loggers = self.apply_logger_records.load(Ordering::SeqCst);
         let apply = |r: crate::storage::kafka_log::LogRecord<'_>| {
             let Some(key) = r.key.and_then(|k| std::str::from_utf8(k).ok()) else {
                 return;
             };
+            if let Some(namespace) = key.strip_prefix(LOGGER_CLUSTER_PREFIX) {
+                if live_loggers {
+                    if let Some(level) = logger_level_of(namespace, r.value) {
+                        logger_levels.push((namespace.to_string(), level));
+                    }
+                }
+            }
             if let Some(restart) = state.apply(r.offset, key, r.value) {
                 restarts.push(restart);
             }
@@ -115,6 +129,9 @@ impl Inner {
             self.config_log.poll(Duration::ZERO, apply)
         };
         drop(state);
+        for (namespace, level) in logger_levels {
+            crate::logging::loggers().set_level(&namespace, &level);
+        }
         if !restarts.is_empty() {
             lock(&self.restarts).extend(restarts);
             self.wake();
@@ -315,13 +332,18 @@ impl DistributedHerder {
                 }
             })
         };
+        let topic_tracking =
+            TopicTracking::new(&worker, statuses.clone() as Arc<dyn ActiveTopicStore>);
         let inner = Arc::new(Inner {
             rt: WorkerRuntime {
                 worker,
                 plugins,
                 providers,
                 offsets: offsets.clone(),
-                status: Arc::new(StatusBoard::with_listener(listener)),
+                status: Arc::new(
+                    StatusBoard::with_listener(listener)
+                        .with_active_topics(topic_tracking.store.clone()),
+                ),
                 metrics: Arc::default(),
             },
             dist,
@@ -333,6 +355,8 @@ impl DistributedHerder {
             config: Mutex::new(ClusterConfigState::default()),
             restarts: Mutex::new(Vec::new()),
             statuses,
+            topic_tracking,
+            apply_logger_records: AtomicBool::new(false),
             offsets,
             generation,
             group: Mutex::new(GroupView::default()),
@@ -343,8 +367,9 @@ impl DistributedHerder {
             stopping: AtomicBool::new(false),
         });
         inner.read_config(true)?;
-        // Restart requests older than this worker are not for it.
+        // Restart requests and logger levels older than this worker are not for it.
         lock(&inner.restarts).clear();
+        inner.apply_logger_records.store(true, Ordering::SeqCst);
         let thread_inner = inner.clone();
         let thread = std::thread::Builder::new()
             .name("herder".into())
@@ -486,6 +511,7 @@ impl Herder for DistributedHerder {
         self.inner.send_config(&connector_key(name), None)?;
         self.inner.send_config(&target_state_key(name), None)?;
         self.inner.read_config_to_end()?;
+        self.inner.topic_tracking.reset(name);
         info!("Connector {name} deleted");
         Ok(())
     }
@@ -700,6 +726,18 @@ impl Herder for DistributedHerder {
             return Err(not_found(name));
         }
         self.inner.write_task_configs(name, &configs)
+    }
+
+    fn topic_tracking(&self) -> TopicTracking {
+        self.inner.topic_tracking.clone()
+    }
+
+    /// Any worker writes the record; every worker (this one included) applies it when it reads it back.
+    fn set_cluster_logger_level(&self, namespace: &str, level: &str) -> HerderResult<()> {
+        self.inner.send_config(
+            &logger_cluster_key(namespace),
+            Some(&logger_level_value(level)),
+        )
     }
 
     fn shutdown(&self) {
