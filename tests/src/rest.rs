@@ -89,6 +89,12 @@ impl Rest {
         finish("PUT", &url, self.agent.put(&url).send_json(body))
     }
 
+    #[track_caller]
+    pub fn patch_json(&self, path: &str, body: &Value) -> Response {
+        let url = self.url(path);
+        finish("PATCH", &url, self.agent.patch(&url).send_json(body))
+    }
+
     /// PUT without a body (pause, resume, stop).
     #[track_caller]
     pub fn put_empty(&self, path: &str) -> Response {

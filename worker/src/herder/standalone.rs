@@ -8,6 +8,7 @@ use connect_api::plugin::PluginKind;
 use connect_api::{Config, ConnectError, Connector, ConnectorContext};
 use tracing::{error, info, warn};
 
+use super::offsets::{self, ConnectorOffset, ConnectorOffsets};
 use super::runtime::WorkerRuntime;
 use super::{HerderError, HerderResult, TargetState};
 use crate::config::providers::ConfigProviders;
@@ -484,6 +485,30 @@ impl super::Herder for StandaloneHerder {
 
     fn topic_tracking(&self) -> TopicTracking {
         self.topic_tracking.clone()
+    }
+
+    fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
+        let (config, kind) = {
+            let map = self.lock();
+            let entry = map.get(name).ok_or_else(|| not_found(name))?;
+            (entry.config.clone(), entry.kind)
+        };
+        offsets::read(&self.rt, name, &config, kind)
+    }
+
+    fn modify_connector_offsets(
+        &self,
+        name: &str,
+        offsets: Option<Vec<ConnectorOffset>>,
+    ) -> HerderResult<String> {
+        // Held throughout, so that the connector cannot be resumed while its offsets are written.
+        let map = self.lock();
+        let entry = map.get(name).ok_or_else(|| not_found(name))?;
+        offsets::require_stopped(
+            name,
+            entry.target == TargetState::Stopped && entry.task_configs.is_empty(),
+        )?;
+        offsets::modify(&self.rt, name, &entry.config, entry.kind, offsets)
     }
 
     fn shutdown(&self) {

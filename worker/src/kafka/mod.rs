@@ -2,6 +2,7 @@
 //! `admin.` settings, the connector's `*.override.` settings, and the defaults Kafka Connect forces, translated for
 //! librdkafka.
 
+pub mod group_offsets;
 pub mod topics;
 
 use std::collections::BTreeMap;

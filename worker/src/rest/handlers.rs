@@ -18,7 +18,7 @@ use super::{RestError, SharedHerder};
 use crate::config::connector::{framework_config_def, CONNECTOR_CLASS};
 use crate::herder::{Herder, HerderError, TargetState};
 
-type RestResult = Result<Response, RestError>;
+pub(super) type RestResult = Result<Response, RestError>;
 
 /// Kafka's Connect REST API version this worker implements.
 const CONNECT_API_VERSION: &str = "4.1.0";
@@ -48,18 +48,25 @@ pub(super) fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, RestError> {
         .map_err(|e| RestError::bad_request(format!("Cannot deserialize request body: {e}")))
 }
 
+/// A config value as Jackson coerces any JSON scalar to a string; `None` for JSON null.
+pub(super) fn config_text(value: Json_) -> Option<String> {
+    match value {
+        Json_::String(s) => Some(s),
+        Json_::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
 /// A config map whose values may be any JSON scalar (Jackson coerces them to strings, so do we).
 fn parse_config(value: BTreeMap<String, Json_>) -> Result<BTreeMap<String, String>, RestError> {
     value
         .into_iter()
-        .map(|(k, v)| match v {
-            Json_::String(s) => Ok((k, s)),
-            Json_::Number(n) => Ok((k, n.to_string())),
-            Json_::Bool(b) => Ok((k, b.to_string())),
-            Json_::Null => Err(RestError::bad_request(format!(
-                "Null value can not be supplied as the configuration value for {k}."
-            ))),
-            other => Ok((k, other.to_string())),
+        .map(|(k, v)| {
+            config_text(v).map(|v| (k.clone(), v)).ok_or_else(|| {
+                RestError::bad_request(format!(
+                    "Null value can not be supplied as the configuration value for {k}."
+                ))
+            })
         })
         .collect()
 }

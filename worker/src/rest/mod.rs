@@ -1,10 +1,12 @@
 //! The REST API (Kafka's `ConnectRestServer`): axum routes on `listeners`, errors as `{"error_code","message"}`.
 
+mod config_patch;
 pub mod entities;
 mod error;
 mod forward;
 mod handlers;
 mod loggers;
+mod offsets;
 pub mod signature;
 mod topics;
 
@@ -34,7 +36,15 @@ pub fn router(herder: SharedHerder) -> Router {
         )
         .route(
             "/connectors/{name}/config",
-            get(handlers::get_config).put(handlers::put_config),
+            get(handlers::get_config)
+                .put(handlers::put_config)
+                .patch(config_patch::patch_config),
+        )
+        .route(
+            "/connectors/{name}/offsets",
+            get(offsets::get_offsets)
+                .patch(offsets::alter_offsets)
+                .delete(offsets::reset_offsets),
         )
         .route("/connectors/{name}/status", get(handlers::connector_status))
         .route(

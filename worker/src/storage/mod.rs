@@ -23,6 +23,21 @@ pub trait OffsetStore: Send + Sync {
         connector: &str,
         offsets: Vec<(OffsetMap, Option<OffsetMap>)>,
     ) -> std::io::Result<()>;
+    /// Every committed (partition, offset) of `connector` (KIP-875 `GET /connectors/{name}/offsets`).
+    fn connector_offsets(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)>;
+}
+
+/// The connector and partition of an offsets key written by [`offset_key`] (or by Java), if it has that shape.
+pub fn parse_offset_key(key: &str) -> Option<(String, OffsetMap)> {
+    match serde_json::from_str::<Json>(key).ok()? {
+        Json::Array(mut pair) if pair.len() == 2 => match (pair.pop(), pair.pop()) {
+            (Some(Json::Object(partition)), Some(Json::String(connector))) => {
+                Some((connector, partition))
+            }
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The offsets-topic key Kafka uses, `["<connector>",{partition}]`, with partition keys sorted so that equal maps

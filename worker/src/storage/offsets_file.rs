@@ -11,7 +11,7 @@ use connect_api::OffsetMap;
 use serde_json::Value as Json;
 use tracing::warn;
 
-use super::{offset_key, OffsetStore};
+use super::{offset_key, parse_offset_key, OffsetStore};
 
 /// Offsets kept in memory and mirrored to one JSON file: an array of `[key, value]` pairs where both are the exact
 /// JSON texts Kafka's offsets topic would hold.
@@ -88,6 +88,19 @@ impl OffsetStore for FileOffsetStore {
         self.write(&next)?;
         *data = next;
         Ok(())
+    }
+
+    fn connector_offsets(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
+        let data = self.data.lock().unwrap_or_else(|p| p.into_inner());
+        data.iter()
+            .filter_map(|(key, offset)| {
+                let (c, partition) = parse_offset_key(key)?;
+                match offset {
+                    Json::Object(o) if c == connector => Some((partition, o.clone())),
+                    _ => None,
+                }
+            })
+            .collect()
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::Value as Json;
 use tracing::warn;
 
 use super::kafka_log::{ensure_topic, KafkaLog, LogRecord, TopicSpec};
-use super::{offset_key, OffsetStore};
+use super::{offset_key, parse_offset_key, OffsetStore};
 
 /// How long a read to the end of the offsets topic may take.
 const READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -91,25 +91,6 @@ impl KafkaOffsetStore {
             }
         })
     }
-
-    /// Every committed offset of `connector` (partition, offset).
-    pub fn connector_offsets(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
-        if let Err(e) = self.read_to_end() {
-            warn!("Could not read the offsets topic to its end: {e}");
-        }
-        let data = self.data.lock().unwrap_or_else(|p| p.into_inner());
-        data.iter()
-            .filter_map(|(key, offset)| {
-                let parsed: Json = serde_json::from_str(key).ok()?;
-                match parsed.as_array().map(Vec::as_slice) {
-                    Some([Json::String(c), Json::Object(p)]) if c == connector => {
-                        Some((p.clone(), offset.clone()))
-                    }
-                    _ => None,
-                }
-            })
-            .collect()
-    }
 }
 
 impl OffsetStore for KafkaOffsetStore {
@@ -141,6 +122,19 @@ impl OffsetStore for KafkaOffsetStore {
             };
         }
         Ok(())
+    }
+
+    fn connector_offsets(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
+        if let Err(e) = self.read_to_end() {
+            warn!("Could not read the offsets topic to its end: {e}");
+        }
+        let data = self.data.lock().unwrap_or_else(|p| p.into_inner());
+        data.iter()
+            .filter_map(|(key, offset)| {
+                let (c, partition) = parse_offset_key(key)?;
+                (c == connector).then(|| (partition, offset.clone()))
+            })
+            .collect()
     }
 }
 

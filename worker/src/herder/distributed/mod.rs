@@ -17,6 +17,7 @@ use connect_api::Config;
 use rdkafka::ClientConfig;
 use tracing::{info, warn};
 
+use super::offsets::{self, ConnectorOffset, ConnectorOffsets};
 use super::runtime::WorkerRuntime;
 use super::{Herder, HerderError, HerderResult, TargetState};
 use crate::config::providers::ConfigProviders;
@@ -86,7 +87,6 @@ struct Inner {
     topic_tracking: TopicTracking,
     /// Set once the config topic was read at startup: later `logger-cluster-*` records apply (KIP-976).
     apply_logger_records: AtomicBool,
-    offsets: Arc<KafkaOffsetStore>,
     generation: Arc<AtomicI32>,
     group: Mutex<GroupView>,
     group_changed: Condvar,
@@ -339,7 +339,7 @@ impl DistributedHerder {
                 worker,
                 plugins,
                 providers,
-                offsets: offsets.clone(),
+                offsets,
                 status: Arc::new(
                     StatusBoard::with_listener(listener)
                         .with_active_topics(topic_tracking.store.clone()),
@@ -357,7 +357,6 @@ impl DistributedHerder {
             statuses,
             topic_tracking,
             apply_logger_records: AtomicBool::new(false),
-            offsets,
             generation,
             group: Mutex::new(GroupView::default()),
             group_changed: Condvar::new(),
@@ -379,14 +378,6 @@ impl DistributedHerder {
             inner,
             thread: Mutex::new(Some(thread)),
         })
-    }
-
-    /// Committed source offsets of a connector (for tests and the offsets API).
-    pub fn connector_offsets(
-        &self,
-        name: &str,
-    ) -> Vec<(connect_api::OffsetMap, connect_api::OffsetMap)> {
-        self.inner.offsets.connector_offsets(name)
     }
 
     fn status_of(&self, record: Option<StatusRecord>) -> Option<(String, String, Option<String>)> {
@@ -683,6 +674,28 @@ impl Herder for DistributedHerder {
         Err(HerderError::NotLeader(
             view.leader_url.filter(|_| view.stable),
         ))
+    }
+
+    fn connector_offsets(&self, name: &str) -> HerderResult<ConnectorOffsets> {
+        let config = self.connector_config(name)?;
+        let kind = self.inner.rt.plugin_for(&config)?.info.kind;
+        offsets::read(&self.inner.rt, name, &config, kind)
+    }
+
+    fn modify_connector_offsets(
+        &self,
+        name: &str,
+        offsets: Option<Vec<ConnectorOffset>>,
+    ) -> HerderResult<String> {
+        self.inner.require_leader()?;
+        self.inner.read_config_to_end()?;
+        let state = self.inner.snapshot();
+        let config = state.connectors.get(name).ok_or_else(|| not_found(name))?;
+        let stopped = state.target_states.get(name) == Some(&TargetState::Stopped)
+            && state.tasks.get(name).is_none_or(Vec::is_empty);
+        offsets::require_stopped(name, stopped)?;
+        let kind = self.inner.rt.plugin_for(config)?.info.kind;
+        offsets::modify(&self.inner.rt, name, config, kind, offsets)
     }
 
     fn verify_internal_request(
