@@ -211,7 +211,8 @@ pub enum ObjectStream {
     Plain(Vec<u8>),
     Gzip(GzEncoder<Vec<u8>>),
     Avro(AvroFileWriter),
-    Parquet(ParquetFileWriter),
+    /// Boxed: its writer is much larger than the other variants.
+    Parquet(Box<ParquetFileWriter>),
 }
 
 impl ObjectStream {
@@ -236,7 +237,11 @@ impl ObjectStream {
                 let schema = schema.ok_or_else(|| {
                     ConnectError::data("ParquetFormat needs records with a value schema")
                 })?;
-                ObjectStream::Parquet(ParquetFileWriter::new(schema, codec, row_group_bytes)?)
+                ObjectStream::Parquet(Box::new(ParquetFileWriter::new(
+                    schema,
+                    codec,
+                    row_group_bytes,
+                )?))
             }
         })
     }
@@ -287,7 +292,7 @@ impl ObjectStream {
             ObjectStream::Plain(buf) => buf,
             ObjectStream::Gzip(enc) => enc.finish().unwrap_or_default(),
             ObjectStream::Avro(w) => w.finish(),
-            ObjectStream::Parquet(w) => w.finish()?,
+            ObjectStream::Parquet(w) => (*w).finish()?,
         })
     }
 }
