@@ -445,7 +445,6 @@ print(json.dumps(out))
 }
 
 #[test]
-#[ignore = "written but not yet run against the test services; run with --ignored before enabling"]
 fn avro_files_read_by_fastavro() {
     let (topic, bucket) = fresh("s3avro");
     let rows: Vec<(String, Value)> = (0..7).map(row_with_schema).collect();
@@ -496,7 +495,6 @@ fn avro_files_read_by_fastavro() {
 }
 
 #[test]
-#[ignore = "written but not yet run against the test services; run with --ignored before enabling"]
 fn parquet_files_read_by_pyarrow() {
     let (topic, bucket) = fresh("s3parquet");
     let rows: Vec<(String, Value)> = (0..7).map(row_with_schema).collect();
@@ -545,7 +543,6 @@ fn parquet_files_read_by_pyarrow() {
 /// `rotate.interval.ms` measured on a record field: a file closes when a record is 1 s or more younger than the
 /// file's first record, whatever the wall clock does, so the files are the same on every run.
 #[test]
-#[ignore = "written but not yet run against the test services; run with --ignored before enabling"]
 fn rotation_by_record_time() {
     let (topic, bucket) = fresh("s3rotate");
     let base: i64 = 1_700_000_000_000;
@@ -595,7 +592,6 @@ fn rotation_by_record_time() {
 /// only every 10 minutes here, so the rotation can only come from the empty put() the worker makes after an idle
 /// poll (as Kafka's WorkerSinkTask does), not from preCommit.
 #[test]
-#[ignore = "written but not yet run against the test services; run with --ignored before enabling"]
 fn scheduled_rotation_while_idle() {
     let (topic, bucket) = fresh("s3sched");
     let values: Vec<String> = (0..8).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
