@@ -7,7 +7,8 @@ set -euo pipefail
 # Fixed test credentials: access key `connect-test`, secret `connect-test-secret`, region `us-east-1`.
 # Buckets are directories under $STATE_DIR/s3/data; tests create their own (unique names) through the S3 API.
 # Installs with `cargo install s3s-fs --version 0.14.1 --features binary --locked` (about 3.5 min, once); boto3 for
-# test clients is taken from the system Python or pip-installed (pinned) into $STATE_DIR/s3/python.
+# test clients is taken from the system Python or pip-installed (pinned) into $STATE_DIR/s3/python; the Avro and
+# Parquet readers of requirements-s3.txt (hash-pinned) go into $STATE_DIR/s3/readers.
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,6 +28,7 @@ PORT_FILE="$DIR/port"
 INSTALL_DIR="$DIR/install"
 DATA_DIR="$DIR/data"
 PY_DIR="$DIR/python"
+READERS_DIR="$DIR/readers"
 BIN="$INSTALL_DIR/bin/s3s-fs"
 
 installed_version_ok() {
@@ -53,6 +55,7 @@ svc_install() {
         PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install --disable-pip-version-check --no-input --quiet \
             --target "$PY_DIR" "boto3==$BOTO3_VERSION" || die "pip install boto3 failed"
     fi
+    pip_install_hashed "$SCRIPTS_DIR/requirements-s3.txt" "$READERS_DIR"
 }
 
 recorded_port() {

@@ -1,7 +1,8 @@
 //! The S3 sink plugin (connect-s3) in a real standalone worker against the test broker and s3s-fs
-//! (`tests/scripts/services.sh up broker s3`): Confluent's object names and JSON lines, rotation by flush.size, the
-//! field partitioner, gzip, a missing bucket failing the task, and SIGKILL mid-stream without loss or duplicates.
-//! Objects are read back through the S3 API with boto3.
+//! (`tests/scripts/services.sh up broker s3`): Confluent's object names and JSON lines, Avro files read by fastavro
+//! and Parquet files read by pyarrow, rotation by flush.size, by record time and by wall-clock schedule, the field
+//! partitioner, gzip, a missing bucket failing the task, SIGKILL of the worker and a restart of the S3 server
+//! mid-stream without loss or duplicates. Objects are read back through the S3 API with boto3.
 //!
 //! Build first: `CARGO_TARGET_DIR=/tmp/target-s3 cargo build --release -p connect-worker -p connect-s3`, then
 //! `CARGO_TARGET_DIR=/tmp/target-s3 cargo test -p connect-tests --test s3_sink -- --nocapture`.
@@ -78,8 +79,11 @@ fn boto3(script: &str, args: &[&str]) -> Value {
         .map(PathBuf::from)
         .unwrap_or_else(|_| workspace_root().join(".local/test-services"));
     let python = std::env::var("CONNECT_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    // boto3, and the Avro/Parquet readers of requirements-s3.txt (both installed by s3.sh).
+    let path = std::env::join_paths([home.join("s3/python"), home.join("s3/readers")])
+        .expect("PYTHONPATH");
     let out = Command::new(python)
-        .env("PYTHONPATH", home.join("s3/python"))
+        .env("PYTHONPATH", path)
         .arg("-c")
         .arg(format!("{PY_PRELUDE}\n{script}"))
         .args([endpoint().as_str(), ACCESS_KEY, SECRET_KEY])
@@ -158,6 +162,16 @@ struct Sink {
 }
 
 fn start_sink(topic: &str, bucket: &str, extra: &[(&str, &str)]) -> Sink {
+    start_sink_with(topic, bucket, extra, &[])
+}
+
+/// As [`start_sink`], with `worker_extra` added to (or replacing) the worker's properties.
+fn start_sink_with(
+    topic: &str,
+    bucket: &str,
+    extra: &[(&str, &str)],
+    worker_extra: &[(&str, &str)],
+) -> Sink {
     ensure_s3();
     let plugins = s3_plugin_dir();
     let config = tempfile::tempdir().expect("temp dir");
@@ -184,19 +198,21 @@ fn start_sink(topic: &str, bucket: &str, extra: &[(&str, &str)]) -> Sink {
     let file = config.path().join("s3-sink.properties");
     write_properties(&file, &props);
     let plugin_path = plugins.path().display().to_string();
-    let worker = Worker::start_standalone(
-        &[
-            ("plugin.path", plugin_path.as_str()),
-            (
-                "value.converter",
-                "org.apache.kafka.connect.json.JsonConverter",
-            ),
-            ("value.converter.schemas.enable", "false"),
-            ("offset.flush.interval.ms", "500"),
-            ("consumer.auto.offset.reset", "earliest"),
-        ],
-        &[file],
-    );
+    let mut worker_props = vec![
+        ("plugin.path", plugin_path.as_str()),
+        (
+            "value.converter",
+            "org.apache.kafka.connect.json.JsonConverter",
+        ),
+        ("value.converter.schemas.enable", "false"),
+        ("offset.flush.interval.ms", "500"),
+        ("consumer.auto.offset.reset", "earliest"),
+    ];
+    for (k, v) in worker_extra {
+        worker_props.retain(|(key, _)| key != k);
+        worker_props.push((*k, *v));
+    }
+    let worker = Worker::start_standalone(&worker_props, &[file]);
     Sink {
         worker,
         name,
@@ -382,40 +398,345 @@ fn sigkill_mid_stream_loses_and_duplicates_nothing() {
     );
 }
 
-/// Throughput of one task for 200-byte JSON records (run with --ignored --nocapture; prints MB/s and records/s).
+/// Connector settings for values in JsonConverter's schema envelope, so that records carry a Connect schema.
+const WITH_SCHEMAS: [(&str, &str); 2] = [
+    (
+        "value.converter",
+        "org.apache.kafka.connect.json.JsonConverter",
+    ),
+    ("value.converter.schemas.enable", "true"),
+];
+
+/// Record `i` as a JsonConverter envelope with a struct schema (id int32, optional name, score double) and its
+/// payload; every third name is null.
+fn row_with_schema(i: usize) -> (String, Value) {
+    let name = if i % 3 == 2 {
+        Value::Null
+    } else {
+        Value::from(format!("n{i}"))
+    };
+    let payload = serde_json::json!({"id": i, "name": name, "score": i as f64 + 0.5});
+    let envelope = serde_json::json!({
+        "schema": {"type": "struct", "optional": false, "fields": [
+            {"field": "id", "type": "int32", "optional": false},
+            {"field": "name", "type": "string", "optional": true},
+            {"field": "score", "type": "double", "optional": false}
+        ]},
+        "payload": payload,
+    });
+    (envelope.to_string(), payload)
+}
+
+/// Every object of the bucket read by a standard reader: key → what `reader` (Python, given `body`) returns.
+fn read_objects(bucket: &str, reader: &str) -> BTreeMap<String, Value> {
+    let script = format!(
+        r#"
+import io
+def read(body):
+{reader}
+out = {{}}
+for page in s3.get_paginator('list_objects_v2').paginate(Bucket=args[0]):
+    for o in page.get('Contents', []):
+        out[o['Key']] = read(s3.get_object(Bucket=args[0], Key=o['Key'])['Body'].read())
+print(json.dumps(out))
+"#
+    );
+    serde_json::from_value(boto3(&script, &[bucket])).expect("object map")
+}
+
 #[test]
-#[ignore]
-fn throughput_json_200_byte_records() {
-    let n: usize = std::env::var("S3_PERF_RECORDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(500_000);
-    let flush = 50_000;
-    let (topic, bucket) = fresh("s3perf");
-    // 200 bytes per JSON line including the newline.
-    let values: Vec<String> = (0..n)
-        .map(|i| {
-            let head = format!(r#"{{"id":{i},"pad":""#);
-            format!("{head}{}\"}}", "p".repeat(199 - head.len() - 2))
-        })
+fn avro_files_read_by_fastavro() {
+    let (topic, bucket) = fresh("s3avro");
+    let rows: Vec<(String, Value)> = (0..7).map(row_with_schema).collect();
+    produce(&topic, rows.iter().map(|(v, _)| ("k", v.as_str())));
+    let mut extra = WITH_SCHEMAS.to_vec();
+    extra.extend([
+        (
+            "format.class",
+            "io.confluent.connect.s3.format.avro.AvroFormat",
+        ),
+        ("avro.codec", "snappy"),
+    ]);
+    let sink = start_sink(&topic, &bucket, &extra);
+    wait_for_objects(&sink, &bucket, 2, Duration::from_secs(60));
+    let objs = read_objects(
+        &bucket,
+        r#"
+    import fastavro
+    r = fastavro.reader(io.BytesIO(body))
+    return {'schema': json.loads(r.metadata['avro.schema']), 'codec': r.codec, 'records': list(r)}
+"#,
+    );
+    let key = |o: usize| format!("topics/{topic}/partition=0/{topic}+0+{o:010}.avro");
+    assert_eq!(
+        objs.keys().cloned().collect::<Vec<_>>(),
+        [key(0), key(3)],
+        "{objs:?}"
+    );
+    // The writer schema AvroData derives from the Connect schema.
+    let schema = serde_json::json!({
+        "type": "record", "name": "ConnectDefault", "namespace": "io.confluent.connect.avro",
+        "fields": [
+            {"name": "id", "type": "int"},
+            {"name": "name", "type": ["null", "string"], "default": null},
+            {"name": "score", "type": "double"}
+        ]
+    });
+    for (start, file) in [(0, &objs[&key(0)]), (3, &objs[&key(3)])] {
+        assert_eq!(file["schema"], schema);
+        assert_eq!(file["codec"], "snappy");
+        let want: Vec<Value> = rows[start..start + 3]
+            .iter()
+            .map(|(_, p)| p.clone())
+            .collect();
+        assert_eq!(file["records"], Value::Array(want), "file at {start}");
+    }
+    assert_eq!(sink.task_state().0, "RUNNING");
+}
+
+#[test]
+fn parquet_files_read_by_pyarrow() {
+    let (topic, bucket) = fresh("s3parquet");
+    let rows: Vec<(String, Value)> = (0..7).map(row_with_schema).collect();
+    produce(&topic, rows.iter().map(|(v, _)| ("k", v.as_str())));
+    let mut extra = WITH_SCHEMAS.to_vec();
+    extra.push((
+        "format.class",
+        "io.confluent.connect.s3.format.parquet.ParquetFormat",
+    ));
+    let sink = start_sink(&topic, &bucket, &extra);
+    wait_for_objects(&sink, &bucket, 2, Duration::from_secs(60));
+    let objs = read_objects(
+        &bucket,
+        r#"
+    import pyarrow.parquet as pq
+    f = pq.ParquetFile(io.BytesIO(body))
+    t = f.read()
+    return {'fields': [[x.name, str(x.type), x.nullable] for x in t.schema],
+            'codec': f.metadata.row_group(0).column(0).compression,
+            'rows': t.to_pylist()}
+"#,
+    );
+    let key = |o: usize| format!("topics/{topic}/partition=0/{topic}+0+{o:010}.snappy.parquet");
+    assert_eq!(
+        objs.keys().cloned().collect::<Vec<_>>(),
+        [key(0), key(3)],
+        "{objs:?}"
+    );
+    let fields = serde_json::json!([
+        ["id", "int32", false],
+        ["name", "string", true],
+        ["score", "double", false]
+    ]);
+    for (start, file) in [(0, &objs[&key(0)]), (3, &objs[&key(3)])] {
+        assert_eq!(file["fields"], fields);
+        assert_eq!(file["codec"], "SNAPPY");
+        let want: Vec<Value> = rows[start..start + 3]
+            .iter()
+            .map(|(_, p)| p.clone())
+            .collect();
+        assert_eq!(file["rows"], Value::Array(want), "file at {start}");
+    }
+    assert_eq!(sink.task_state().0, "RUNNING");
+}
+
+/// `rotate.interval.ms` measured on a record field: a file closes when a record is 1 s or more younger than the
+/// file's first record, whatever the wall clock does, so the files are the same on every run.
+#[test]
+fn rotation_by_record_time() {
+    let (topic, bucket) = fresh("s3rotate");
+    let base: i64 = 1_700_000_000_000;
+    let offsets_ms = [0, 100, 999, 1000, 1500, 2100];
+    let values: Vec<String> = offsets_ms
+        .iter()
+        .enumerate()
+        .map(|(i, d)| format!(r#"{{"id":{i},"ts":{}}}"#, base + d))
         .collect();
-    assert_eq!(values[0].len() + 1, 200);
     produce(&topic, values.iter().map(|v| ("k", v.as_str())));
-    let flush_text = flush.to_string();
-    let started = Instant::now();
     let sink = start_sink(
         &topic,
         &bucket,
         &[
-            ("flush.size", flush_text.as_str()),
-            ("s3.part.size", "5242880"),
+            ("flush.size", "100"),
+            ("rotate.interval.ms", "1000"),
+            (
+                "partitioner.class",
+                "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
+            ),
+            ("partition.duration.ms", "86400000"),
+            ("path.format", "'day'=YYYYMMdd"),
+            ("locale", "en-US"),
+            ("timezone", "UTC"),
+            ("timestamp.extractor", "RecordField"),
+            ("timestamp.field", "ts"),
         ],
     );
+    wait_for_objects(&sink, &bucket, 2, Duration::from_secs(60));
+    std::thread::sleep(Duration::from_secs(2));
+    let objs = objects(&bucket);
+    // 1000 - 0 >= 1000 closes [0, 1, 2]; 2100 - 1000 >= 1000 closes [3, 4]; record 5 stays in the open file.
+    let key = |o: usize| format!("topics/{topic}/day=20231114/{topic}+0+{o:010}.json");
+    let lines = |r: std::ops::Range<usize>| {
+        values[r]
+            .iter()
+            .map(|v| format!("{v}\n"))
+            .collect::<String>()
+    };
+    let expected: BTreeMap<String, String> = [(key(0), lines(0..3)), (key(3), lines(3..5))]
+        .into_iter()
+        .collect();
+    assert_eq!(objs, expected);
+}
+
+/// `rotate.schedule.interval.ms` closes the open file on the wall clock while no record arrives. Offsets are flushed
+/// only every 10 minutes here, so the rotation can only come from the empty put() the worker makes after an idle
+/// poll (as Kafka's WorkerSinkTask does), not from preCommit.
+#[test]
+fn scheduled_rotation_while_idle() {
+    let (topic, bucket) = fresh("s3sched");
+    let values: Vec<String> = (0..8).map(|i| format!(r#"{{"id":{i}}}"#)).collect();
+    produce(&topic, values[..5].iter().map(|v| ("k", v.as_str())));
+    let sink = start_sink_with(
+        &topic,
+        &bucket,
+        &[
+            ("flush.size", "1000"),
+            ("rotate.schedule.interval.ms", "2000"),
+            ("timezone", "UTC"),
+        ],
+        &[("offset.flush.interval.ms", "600000")],
+    );
+    wait_for_objects(&sink, &bucket, 1, Duration::from_secs(60));
+    let key = |o: usize| format!("topics/{topic}/partition=0/{topic}+0+{o:010}.json");
+    let lines = |r: std::ops::Range<usize>| {
+        values[r]
+            .iter()
+            .map(|v| format!("{v}\n"))
+            .collect::<String>()
+    };
+    assert_eq!(
+        objects(&bucket),
+        [(key(0), lines(0..5))].into_iter().collect()
+    );
+    produce(&topic, values[5..].iter().map(|v| ("k", v.as_str())));
+    // The next records go to files starting at offset 5 (one, unless a schedule boundary fell between two polls).
+    let mut objs = BTreeMap::new();
+    let all_in = wait_until(Duration::from_secs(60), || {
+        objs = objects(&bucket);
+        objs.values().map(|b| b.lines().count()).sum::<usize>() >= values.len()
+    });
+    assert!(all_in, "{objs:?}\n{}", sink.worker.log_tail(30));
+    assert_eq!(objs.remove(&key(0)).as_deref(), Some(lines(0..5).as_str()));
+    assert!(objs.contains_key(&key(5)), "{objs:?}");
+    assert_eq!(objs.values().cloned().collect::<String>(), lines(5..8));
+}
+
+/// Restarts the S3 server (`s3.sh restart`) while the sink uploads multipart files: the task stays RUNNING, retries,
+/// and the bucket ends up with every record exactly once.
+#[test]
+#[ignore = "written but not yet run against the test services; run with --ignored before enabling"]
+fn s3_server_restart_mid_upload() {
+    const N: usize = 160_000;
+    const FLUSH: usize = 40_000;
+    let (topic, bucket) = fresh("s3restart");
+    let values: Vec<String> = (0..N)
+        .map(|i| format!(r#"{{"id":{i},"pad":"{}"}}"#, "x".repeat(150)))
+        .collect();
+    produce(&topic, values.iter().map(|v| ("k", v.as_str())));
+    let flush = FLUSH.to_string();
+    let sink = start_sink(
+        &topic,
+        &bucket,
+        &[("flush.size", flush.as_str()), ("s3.part.size", "5242880")],
+    );
+    wait_for_objects(&sink, &bucket, 1, Duration::from_secs(60));
+    let script = workspace_root().join("tests/scripts/s3.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg("restart")
+        .output()
+        .expect("running s3.sh restart");
+    assert!(
+        out.status.success(),
+        "s3.sh restart failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for_objects(&sink, &bucket, N / FLUSH, Duration::from_secs(180));
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        sink.task_state().0,
+        "RUNNING",
+        "{}",
+        sink.worker.log_tail(30)
+    );
+    let objs = objects(&bucket);
+    assert_eq!(
+        objs.len(),
+        N / FLUSH,
+        "{:?}",
+        objs.keys().collect::<Vec<_>>()
+    );
+    let mut seen = HashSet::new();
+    for (key, body) in &objs {
+        for line in body.lines() {
+            let v: Value = serde_json::from_str(line).expect("JSON line");
+            let id = v["id"].as_u64().expect("id") as usize;
+            assert!(seen.insert(id), "duplicate id {id} in {key}");
+        }
+    }
+    assert_eq!(seen.len(), N);
+}
+
+/// Throughput of one task for 200-byte records, JSON lines then Parquet (run with --ignored --nocapture; prints
+/// MB/s and records/s for each, counting the 200 bytes of each record's data as the JSON line holds it).
+#[test]
+#[ignore]
+fn throughput_json_and_parquet_200_byte_records() {
+    let n: usize = std::env::var("S3_PERF_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500_000);
+    // 200 bytes per JSON line including the newline.
+    let line = |i: usize| {
+        let head = format!(r#"{{"id":{i},"pad":""#);
+        format!("{head}{}\"}}", "p".repeat(199 - head.len() - 2))
+    };
+    assert_eq!(line(0).len() + 1, 200);
+    let json: Vec<String> = (0..n).map(line).collect();
+    throughput("JSON", &json, &[]);
+
+    // The same fields with a schema (JsonConverter envelope), written as Parquet.
+    let schema = r#"{"type":"struct","optional":false,"fields":[{"field":"id","type":"int64","optional":false},{"field":"pad","type":"string","optional":false}]}"#;
+    let enveloped: Vec<String> = json
+        .iter()
+        .map(|l| format!(r#"{{"schema":{schema},"payload":{l}}}"#))
+        .collect();
+    let mut extra = WITH_SCHEMAS.to_vec();
+    extra.push((
+        "format.class",
+        "io.confluent.connect.s3.format.parquet.ParquetFormat",
+    ));
+    throughput("Parquet", &enveloped, &extra);
+}
+
+fn throughput(label: &str, values: &[String], extra: &[(&str, &str)]) {
+    let n = values.len();
+    let flush = 50_000;
+    let (topic, bucket) = fresh("s3perf");
+    produce(&topic, values.iter().map(|v| ("k", v.as_str())));
+    let flush_text = flush.to_string();
+    let mut props = vec![
+        ("flush.size", flush_text.as_str()),
+        ("s3.part.size", "5242880"),
+    ];
+    props.extend_from_slice(extra);
+    let started = Instant::now();
+    let sink = start_sink(&topic, &bucket, &props);
     wait_for_objects(&sink, &bucket, n / flush, Duration::from_secs(600));
     let secs = started.elapsed().as_secs_f64();
     let bytes = (n * 200) as f64;
     eprintln!(
-        "S3 sink, 1 task, JSON 200-byte records: {n} records, {:.1} MB in {secs:.2} s (incl. worker start): {:.1} MB/s, {:.0} records/s",
+        "S3 sink, 1 task, {label} 200-byte records: {n} records, {:.1} MB in {secs:.2} s (incl. worker start): {:.1} MB/s, {:.0} records/s",
         bytes / 1e6,
         bytes / 1e6 / secs,
         n as f64 / secs

@@ -189,9 +189,9 @@ impl Running {
                 self.dispatch()?;
             }
         }
-        // Every record of this call is indexed (or dropped) before put returns: the worker only calls put when
-        // it has records and treats a failing preCommit as "no commit this time", so an item failure must
-        // surface here to fail the task. Batches of one call still go out `max.in.flight.requests` at a time.
+        // Every record of this call is indexed (or dropped) before put returns: the worker treats a failing
+        // preCommit as "no commit this time", so an item failure must surface here to fail the task (an empty
+        // put after an idle poll sends nothing). Batches of one call still go out `max.in.flight.requests` at a time.
         self.flush_all()
     }
 

@@ -4,7 +4,9 @@
 use connect_api::config::{ConfigDef, ConfigType, Importance, ParsedConfig};
 use connect_api::{Config, ConnectError, ConnectResult};
 
-use crate::format::FormatKind;
+use crate::avro_file::AvroCodec;
+use crate::format::{FormatKind, StreamKind};
+use crate::parquet_file::ParquetCodec;
 use crate::partitioner::{PartitionerConfig, TimeZone, TimestampExtractor};
 
 pub const BUCKET: &str = "s3.bucket.name";
@@ -25,6 +27,8 @@ pub const ZERO_PAD: &str = "filename.offset.zero.pad.width";
 pub const FORMAT_CLASS: &str = "format.class";
 pub const COMPRESSION: &str = "s3.compression.type";
 pub const COMPRESSION_LEVEL: &str = "s3.compression.level";
+pub const AVRO_CODEC: &str = "avro.codec";
+pub const PARQUET_CODEC: &str = "parquet.codec";
 pub const BYTEARRAY_EXTENSION: &str = "format.bytearray.extension";
 pub const BYTEARRAY_SEPARATOR: &str = "format.bytearray.separator";
 pub const PARTITIONER_CLASS: &str = "partitioner.class";
@@ -86,6 +90,10 @@ pub fn config_def() -> ConfigDef {
         .define(COMPRESSION_LEVEL, Int, Low, "Compression level for gzip; -1 is the Deflater default.")
         .default_value("-1")
         .between(-1.0, 9.0)
+        .define(AVRO_CODEC, String, Low, "The Avro compression codec to be used for output files: null, deflate or snappy.")
+        .default_value("null")
+        .define(PARQUET_CODEC, String, Low, "The Parquet compression codec to be used for output files: none, snappy or gzip.")
+        .default_value("snappy")
         .define(BYTEARRAY_EXTENSION, String, Low, "Output file extension for ByteArrayFormat.")
         .default_value(".bin")
         .define(BYTEARRAY_SEPARATOR, String, Low, "String inserted between records for ByteArrayFormat (default: line separator).")
@@ -143,6 +151,8 @@ pub struct S3SinkConfig {
     pub zero_pad_width: usize,
     pub format: FormatKind,
     pub gzip: Option<u32>,
+    pub avro_codec: AvroCodec,
+    pub parquet_codec: ParquetCodec,
     pub bytearray_extension: String,
     pub bytearray_separator: Vec<u8>,
     pub partitioner: PartitionerConfig,
@@ -175,7 +185,9 @@ impl S3SinkConfig {
             invalid(
                 FORMAT_CLASS,
                 &format_class,
-                "supported formats are io.confluent.connect.s3.format.json.JsonFormat and \
+                "supported formats are io.confluent.connect.s3.format.json.JsonFormat, \
+                 io.confluent.connect.s3.format.avro.AvroFormat, \
+                 io.confluent.connect.s3.format.parquet.ParquetFormat and \
                  io.confluent.connect.s3.format.bytearray.ByteArrayFormat",
             )
         })?;
@@ -186,6 +198,22 @@ impl S3SinkConfig {
             }
             _ => None,
         };
+        let codec_text = text(&parsed, AVRO_CODEC);
+        let avro_codec = AvroCodec::parse(&codec_text).ok_or_else(|| {
+            invalid(
+                AVRO_CODEC,
+                &codec_text,
+                "supported codecs are null, deflate and snappy",
+            )
+        })?;
+        let codec_text = text(&parsed, PARQUET_CODEC);
+        let parquet_codec = ParquetCodec::parse(&codec_text).ok_or_else(|| {
+            invalid(
+                PARQUET_CODEC,
+                &codec_text,
+                "supported codecs are none, snappy and gzip",
+            )
+        })?;
         let tz_text = text(&parsed, TIMEZONE);
         let timezone = if tz_text.is_empty() {
             None
@@ -274,6 +302,8 @@ impl S3SinkConfig {
             zero_pad_width: parsed.int(ZERO_PAD).unwrap_or(10) as usize,
             format,
             gzip,
+            avro_codec,
+            parquet_codec,
             bytearray_extension: parsed
                 .string(BYTEARRAY_EXTENSION)
                 .unwrap_or(".bin")
@@ -289,11 +319,23 @@ impl S3SinkConfig {
         })
     }
 
+    /// How each file's bytes are produced.
+    pub fn stream_kind(&self) -> StreamKind {
+        match (self.format, self.gzip) {
+            (FormatKind::Avro, _) => StreamKind::Avro(self.avro_codec),
+            (FormatKind::Parquet, _) => StreamKind::Parquet(self.parquet_codec, self.part_size),
+            (_, Some(level)) => StreamKind::Gzip(level),
+            (_, None) => StreamKind::Plain,
+        }
+    }
+
     /// The file extension Confluent uses: `.json`, `.bin` (or `format.bytearray.extension`), plus `.gz` for gzip.
     pub fn extension(&self) -> String {
         let base = match self.format {
             FormatKind::Json => ".json".to_string(),
             FormatKind::ByteArray => self.bytearray_extension.clone(),
+            FormatKind::Avro => return ".avro".to_string(),
+            FormatKind::Parquet => return self.parquet_codec.extension().to_string(),
         };
         if self.gzip.is_some() {
             base + ".gz"
@@ -357,6 +399,14 @@ mod tests {
         .unwrap();
         assert_eq!(bin.extension(), ".bin");
         assert_eq!(bin.bytearray_separator, b"\n");
+        let parquet = S3SinkConfig::parse(&props(&[(
+            FORMAT_CLASS,
+            "io.confluent.connect.s3.format.parquet.ParquetFormat",
+        )]))
+        .unwrap();
+        assert_eq!(parquet.extension(), ".snappy.parquet");
+        let avro = S3SinkConfig::parse(&props(&[(FORMAT_CLASS, "AvroFormat")])).unwrap();
+        assert_eq!(avro.extension(), ".avro");
     }
 
     #[test]
@@ -369,6 +419,8 @@ mod tests {
         assert!(err(&[(PART_SIZE, "1000")]).contains(PART_SIZE));
         assert!(err(&[(FORMAT_CLASS, "x.Y")]).contains(FORMAT_CLASS));
         assert!(err(&[(COMPRESSION, "snappy")]).contains(COMPRESSION));
+        assert!(err(&[(AVRO_CODEC, "bzip3")]).contains(AVRO_CODEC));
+        assert!(err(&[(PARQUET_CODEC, "lzo")]).contains(PARQUET_CODEC));
         assert!(err(&[(NULL_VALUES, "write")]).contains(NULL_VALUES));
         assert!(err(&[(TIMEZONE, "Mars/Base")]).contains(TIMEZONE));
         assert!(err(&[(ROTATE_SCHEDULE, "1000")]).contains(TIMEZONE));

@@ -1,22 +1,30 @@
 //! Record encoders for the formats this connector writes: Confluent's JsonFormat (one JSON value per line, as
-//! `JsonConverter` with `schemas.enable=false` and `decimal.format=BASE64` prints it) and ByteArrayFormat (raw
-//! bytes plus a separator), and the optional gzip stream around them.
+//! `JsonConverter` with `schemas.enable=false` and `decimal.format=BASE64` prints it), ByteArrayFormat (raw
+//! bytes plus a separator), AvroFormat and ParquetFormat (container files, see their modules), and the byte stream
+//! of one object (plain, gzip, Avro or Parquet).
 
 use std::io::Write;
 
 use base64::Engine as _;
 use connect_api::data::{Schema, SchemaType, Value};
+
+use crate::avro_file::{self, AvroCodec, AvroFileWriter};
+use crate::parquet_file::{self, ParquetCodec, ParquetFileWriter};
 use connect_api::{ConnectError, ConnectResult};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
 pub const JSON_FORMAT: &str = "io.confluent.connect.s3.format.json.JsonFormat";
 pub const BYTEARRAY_FORMAT: &str = "io.confluent.connect.s3.format.bytearray.ByteArrayFormat";
+pub const AVRO_FORMAT: &str = "io.confluent.connect.s3.format.avro.AvroFormat";
+pub const PARQUET_FORMAT: &str = "io.confluent.connect.s3.format.parquet.ParquetFormat";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormatKind {
     Json,
     ByteArray,
+    Avro,
+    Parquet,
 }
 
 impl FormatKind {
@@ -24,6 +32,8 @@ impl FormatKind {
         match class {
             JSON_FORMAT | "JsonFormat" => Some(Self::Json),
             BYTEARRAY_FORMAT | "ByteArrayFormat" => Some(Self::ByteArray),
+            AVRO_FORMAT | "AvroFormat" => Some(Self::Avro),
+            PARQUET_FORMAT | "ParquetFormat" => Some(Self::Parquet),
             _ => None,
         }
     }
@@ -54,6 +64,9 @@ pub fn encode_record(
                 )))
             }
         },
+        FormatKind::Avro => avro_file::encode_value(value, schema, out)?,
+        // Parquet files take the value itself (column by column); only check it here.
+        FormatKind::Parquet => parquet_file::check_value(value, schema)?,
     }
     Ok(())
 }
@@ -183,27 +196,76 @@ fn java_double(v: f64, from_float: bool) -> String {
     format!("{mantissa}{dot}E{exponent}")
 }
 
-/// The byte stream of one object: plain or gzip, drained in parts as it grows.
+/// How a file's bytes are produced, from the config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamKind {
+    Plain,
+    Gzip(u32),
+    Avro(AvroCodec),
+    /// The codec and the bytes buffered before a row group is written.
+    Parquet(ParquetCodec, usize),
+}
+
+/// The byte stream of one object, drained in parts as it grows.
 pub enum ObjectStream {
     Plain(Vec<u8>),
     Gzip(GzEncoder<Vec<u8>>),
+    Avro(AvroFileWriter),
+    /// Boxed: its writer is much larger than the other variants.
+    Parquet(Box<ParquetFileWriter>),
 }
 
 impl ObjectStream {
-    pub fn new(gzip: Option<u32>) -> ObjectStream {
-        match gzip {
-            Some(level) => ObjectStream::Gzip(GzEncoder::new(Vec::new(), Compression::new(level))),
-            None => ObjectStream::Plain(Vec::new()),
-        }
+    /// Opens the stream of the object `key`, whose records have the value schema `schema`.
+    pub fn new(
+        kind: StreamKind,
+        key: &str,
+        schema: Option<&Schema>,
+    ) -> ConnectResult<ObjectStream> {
+        Ok(match kind {
+            StreamKind::Plain => ObjectStream::Plain(Vec::new()),
+            StreamKind::Gzip(level) => {
+                ObjectStream::Gzip(GzEncoder::new(Vec::new(), Compression::new(level)))
+            }
+            StreamKind::Avro(codec) => {
+                let schema = schema.ok_or_else(|| {
+                    ConnectError::data("AvroFormat needs records with a value schema")
+                })?;
+                ObjectStream::Avro(AvroFileWriter::new(schema, codec, key)?)
+            }
+            StreamKind::Parquet(codec, row_group_bytes) => {
+                let schema = schema.ok_or_else(|| {
+                    ConnectError::data("ParquetFormat needs records with a value schema")
+                })?;
+                ObjectStream::Parquet(Box::new(ParquetFileWriter::new(
+                    schema,
+                    codec,
+                    row_group_bytes,
+                )?))
+            }
+        })
     }
 
-    pub fn write(&mut self, bytes: &[u8]) {
+    /// Adds one record: `bytes` as [`encode_record`] encoded `value`.
+    pub fn write(&mut self, bytes: &[u8], value: &Value) -> ConnectResult<()> {
         match self {
             ObjectStream::Plain(buf) => buf.extend_from_slice(bytes),
             // Writing into a Vec cannot fail.
             ObjectStream::Gzip(enc) => {
                 let _ = enc.write_all(bytes);
             }
+            ObjectStream::Avro(w) => w.append(bytes),
+            ObjectStream::Parquet(w) => w.append(value)?,
+        }
+        Ok(())
+    }
+
+    fn buffer(&mut self) -> &mut Vec<u8> {
+        match self {
+            ObjectStream::Plain(buf) => buf,
+            ObjectStream::Gzip(enc) => enc.get_mut(),
+            ObjectStream::Avro(w) => w.ready(),
+            ObjectStream::Parquet(w) => w.ready(),
         }
     }
 
@@ -212,25 +274,26 @@ impl ObjectStream {
         match self {
             ObjectStream::Plain(buf) => buf.len(),
             ObjectStream::Gzip(enc) => enc.get_ref().len(),
+            ObjectStream::Avro(w) => w.ready_len(),
+            ObjectStream::Parquet(w) => w.ready_len(),
         }
     }
 
     /// Takes exactly `n` ready bytes from the front (n <= ready_len).
     pub fn take_part(&mut self, n: usize) -> Vec<u8> {
-        let buf = match self {
-            ObjectStream::Plain(buf) => buf,
-            ObjectStream::Gzip(enc) => enc.get_mut(),
-        };
+        let buf = self.buffer();
         let rest = buf.split_off(n);
         std::mem::replace(buf, rest)
     }
 
     /// Ends the stream and returns every remaining byte.
-    pub fn finish(self) -> Vec<u8> {
-        match self {
+    pub fn finish(self) -> ConnectResult<Vec<u8>> {
+        Ok(match self {
             ObjectStream::Plain(buf) => buf,
             ObjectStream::Gzip(enc) => enc.finish().unwrap_or_default(),
-        }
+            ObjectStream::Avro(w) => w.finish(),
+            ObjectStream::Parquet(w) => (*w).finish()?,
+        })
     }
 }
 
@@ -304,23 +367,23 @@ mod tests {
         )
         .is_err());
 
-        let mut s = ObjectStream::new(Some(6));
+        let mut s = ObjectStream::new(StreamKind::Gzip(6), "k", None).unwrap();
         for _ in 0..1000 {
-            s.write(b"hello world\n");
+            s.write(b"hello world\n", &Value::Null).unwrap();
         }
         let mut all = Vec::new();
         let n = s.ready_len();
         all.extend(s.take_part(n));
-        all.extend(s.finish());
+        all.extend(s.finish().unwrap());
         let mut text = String::new();
         flate2::read::GzDecoder::new(&all[..])
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "hello world\n".repeat(1000));
 
-        let mut p = ObjectStream::new(None);
-        p.write(b"0123456789");
+        let mut p = ObjectStream::new(StreamKind::Plain, "k", None).unwrap();
+        p.write(b"0123456789", &Value::Null).unwrap();
         assert_eq!(p.take_part(4), b"0123");
-        assert_eq!(p.finish(), b"456789");
+        assert_eq!(p.finish().unwrap(), b"456789");
     }
 }

@@ -2,8 +2,10 @@
 //! same object layout (`<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<start offset>.<ext>`) and the
 //! same exactly-once commit protocol (deterministic file names, offsets released only after the upload).
 
+pub mod avro_file;
 pub mod config;
 pub mod format;
+pub mod parquet_file;
 pub mod partitioner;
 pub mod storage;
 pub mod task;

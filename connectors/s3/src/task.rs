@@ -91,10 +91,12 @@ impl SinkTask for S3SinkTask {
                 ))
             }
         };
+        let now = now_ms();
+        // Also on the empty put() after an idle poll: scheduled and wall-clock rotations happen without new records.
         for writer in self.writers.values_mut() {
             writer.settle(storage, config)?;
+            writer.rotate_if_due(storage, config, now)?;
         }
-        let now = now_ms();
         let mut rejected = Vec::new();
         for record in &records {
             let tp = TopicPartition::new(record.topic.clone(), record.kafka_partition.unwrap_or(0));

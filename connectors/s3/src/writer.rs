@@ -7,10 +7,11 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use connect_api::data::SchemaRef;
 use connect_api::{ConnectResult, SinkRecord, TopicPartition};
 
 use crate::config::S3SinkConfig;
-use crate::format::{encode_record, ObjectStream};
+use crate::format::{encode_record, ObjectStream, StreamKind};
 use crate::partitioner::{object_key, TimestampExtractor};
 use crate::storage::Storage;
 
@@ -72,15 +73,15 @@ struct FileWriter {
 }
 
 impl FileWriter {
-    fn new(key: String, gzip: Option<u32>) -> FileWriter {
-        FileWriter {
+    fn new(key: String, kind: StreamKind, schema: Option<&SchemaRef>) -> ConnectResult<FileWriter> {
+        Ok(FileWriter {
+            stream: Some(ObjectStream::new(kind, &key, schema.map(|s| &**s))?),
             key,
-            stream: Some(ObjectStream::new(gzip)),
             pending_part: None,
             tail: None,
             upload_id: None,
             etags: Vec::new(),
-        }
+        })
     }
 
     fn upload_id(&mut self, store: &dyn ObjectStore) -> ConnectResult<String> {
@@ -120,7 +121,7 @@ impl FileWriter {
     fn commit(&mut self, store: &dyn ObjectStore) -> ConnectResult<()> {
         self.send_pending(store)?;
         if let Some(stream) = self.stream.take() {
-            self.tail = Some(Bytes::from(stream.finish()));
+            self.tail = Some(Bytes::from(stream.finish()?));
         }
         match self.upload_id.clone() {
             None => {
@@ -159,6 +160,9 @@ pub struct PartitionWriter {
     record_count: u64,
     base_timestamp: Option<i64>,
     current_encoded: Option<String>,
+    /// The value schema of the open file set: a record with another one starts new files (Confluent's
+    /// `schema.compatibility=NONE`).
+    current_schema: Option<SchemaRef>,
     next_scheduled_rotation: Option<i64>,
     scratch: Vec<u8>,
 }
@@ -173,6 +177,7 @@ impl PartitionWriter {
             record_count: 0,
             base_timestamp: None,
             current_encoded: None,
+            current_schema: None,
             next_scheduled_rotation: None,
             scratch: Vec::new(),
         }
@@ -234,7 +239,9 @@ impl PartitionWriter {
             &mut self.scratch,
         )?;
         let timestamp = self.rotation_timestamp(config, record, now_ms)?;
-        if self.rotate_on_time(config, &encoded, timestamp, now_ms) {
+        if self.rotate_on_time(config, &encoded, timestamp, now_ms)
+            || self.schema_changed(record.value_schema.as_ref())
+        {
             self.commit_files(store)?;
         }
 
@@ -247,25 +254,33 @@ impl PartitionWriter {
             }
         }
         let extension = config.extension();
-        let file = self.files.entry(encoded.clone()).or_insert_with(|| {
-            let key = object_key(
-                &config.topics_dir,
-                &config.directory_delim,
-                &config.file_delim,
-                config.zero_pad_width,
-                &record.topic,
-                &encoded,
-                record.kafka_partition.unwrap_or(0),
-                offset,
-                &extension,
-            );
-            FileWriter::new(key, config.gzip)
-        });
+        let file = match self.files.entry(encoded.clone()) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let key = object_key(
+                    &config.topics_dir,
+                    &config.directory_delim,
+                    &config.file_delim,
+                    config.zero_pad_width,
+                    &record.topic,
+                    &encoded,
+                    record.kafka_partition.unwrap_or(0),
+                    offset,
+                    &extension,
+                );
+                e.insert(FileWriter::new(
+                    key,
+                    config.stream_kind(),
+                    record.value_schema.as_ref(),
+                )?)
+            }
+        };
         if let Some(stream) = file.stream.as_mut() {
-            stream.write(&self.scratch);
+            stream.write(&self.scratch, &record.value)?;
         }
         self.record_count += 1;
         self.current_encoded = Some(encoded);
+        self.current_schema = record.value_schema.clone();
         self.expected = Some(offset + 1);
         self.settle(store, config)
     }
@@ -311,6 +326,16 @@ impl PartitionWriter {
         periodic || scheduled
     }
 
+    /// True when the open files hold records of another value schema than `schema`.
+    fn schema_changed(&self, schema: Option<&SchemaRef>) -> bool {
+        self.record_count > 0
+            && match (&self.current_schema, schema) {
+                (Some(a), Some(b)) => !SchemaRef::ptr_eq(a, b) && a != b,
+                (None, None) => false,
+                _ => true,
+            }
+    }
+
     /// Time-driven rotation while no record arrives (called on every offset commit).
     pub fn rotate_if_due(
         &mut self,
@@ -343,6 +368,7 @@ impl PartitionWriter {
         self.record_count = 0;
         self.base_timestamp = None;
         self.current_encoded = None;
+        self.current_schema = None;
         self.next_scheduled_rotation = None;
         self.committed = self.expected;
         Ok(())
@@ -575,6 +601,49 @@ pub(crate) mod tests {
                 .unwrap();
         }
         assert_eq!(w.buffered(), 5);
+    }
+
+    #[test]
+    fn schema_change_rotates_and_avro_files_stay_whole() {
+        use connect_api::data::{schemas, SchemaBuilder, Struct};
+        let store = MemStore::default();
+        let c = config(&[
+            ("flush.size", "100"),
+            (
+                "format.class",
+                "io.confluent.connect.s3.format.avro.AvroFormat",
+            ),
+        ]);
+        let a = SchemaBuilder::struct_()
+            .with_field("id", schemas::int32())
+            .build();
+        let b = SchemaBuilder::struct_()
+            .with_field("id", schemas::int64())
+            .build();
+        let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
+        let with = |offset, schema: &SchemaRef, v: Value| {
+            let row = Struct::new(schema.clone()).unwrap().with("id", v).unwrap();
+            let mut r = rec(offset, Value::Struct(row), 0);
+            r.value_schema = Some(schema.clone());
+            r
+        };
+        w.write(&store, &c, &with(0, &a, Value::Int32(1)), 0)
+            .unwrap();
+        w.write(&store, &c, &with(1, &a, Value::Int32(2)), 0)
+            .unwrap();
+        assert!(store.keys().is_empty());
+        w.write(&store, &c, &with(2, &b, Value::Int64(3)), 0)
+            .unwrap();
+        assert_eq!(store.keys(), ["topics/t/partition=0/t+0+0000000000.avro"]);
+        let file = store.objects.borrow()["topics/t/partition=0/t+0+0000000000.avro"].clone();
+        assert!(file.starts_with(b"Obj\x01"));
+        assert_eq!(w.committable(), Some(2));
+        // A record without a schema is a data error that leaves the writer as it was.
+        assert!(matches!(
+            w.write(&store, &c, &rec(3, Value::Int32(4), 0), 0),
+            Err(ConnectError::Data(_))
+        ));
+        assert_eq!(w.buffered(), 1);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::java::class_of;
 
 /// Appends Avro's zig-zag varint encoding of `n`.
 #[inline]
-pub(crate) fn write_long(out: &mut Vec<u8>, n: i64) {
+pub fn write_long(out: &mut Vec<u8>, n: i64) {
     let mut z = ((n << 1) ^ (n >> 63)) as u64;
     while z >= 0x80 {
         out.push((z as u8) | 0x80);
@@ -35,7 +35,7 @@ fn mismatch(schema: &Schema, value: &Value) -> ConnectError {
 }
 
 /// Writes `value` as Avro binary of the Avro schema `from_connect` derives from `schema`.
-pub(crate) fn encode(out: &mut Vec<u8>, schema: &Schema, value: &Value) -> ConnectResult<()> {
+pub fn encode(out: &mut Vec<u8>, schema: &Schema, value: &Value) -> ConnectResult<()> {
     encode_value(out, schema, value, false)
 }
 

@@ -17,6 +17,8 @@ mod tests;
 
 pub use config::{AvroConverterConfig, CredentialsSource};
 pub use converter::AvroConverter;
+/// Connect value → Avro binary (no wire-format header), for writers of Avro data files.
+pub use encoder::{encode as encode_binary, write_long};
 pub use from_connect::avro_schema_json;
 pub use registry_client::{RegistryClient, RegistryError};
 pub use subject::SubjectNameStrategy;

@@ -239,10 +239,10 @@ impl SinkRunner {
             }
             let batch = self.poll_batch()?;
             self.handle_rebalances()?;
-            if !batch.is_empty() {
-                self.put(batch, control)?;
-                self.send_reported_to_dlq();
-            }
+            // As Kafka's WorkerSinkTask, put() runs after every poll, with an empty batch when nothing came: tasks
+            // that act on time (the S3 sink's scheduled rotation) get their chance while the topic is idle.
+            self.put(batch, control)?;
+            self.send_reported_to_dlq();
             self.apply_requests();
             let requested = self
                 .requests
