@@ -5,6 +5,7 @@
 
 pub mod broker;
 pub mod files;
+pub mod postgres;
 pub mod rest;
 pub mod util;
 pub mod worker;
@@ -14,6 +15,7 @@ pub use broker::{
     create_topic, ensure_broker, partition_count, produce, topic_config, try_create_topic, Record,
 };
 pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
+pub use postgres::{pg_port, psql, PG_BIN};
 pub use rest::{Response, Rest};
 pub use util::{free_port, tail_file, unique_name, wait_until, workspace_root};
 pub use worker::{

@@ -7,12 +7,12 @@
 //! Every test uses its own topic, index and connector name, so they run in parallel with each other and others.
 
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    client_config, create_topic, target_dir, unique_name, wait_until, workspace_root,
-    write_properties, Worker,
+    client_config, create_topic, pg_port, psql, target_dir, unique_name, wait_until,
+    workspace_root, write_properties, Worker,
 };
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{json, Value};
@@ -154,21 +154,23 @@ fn put(key: &str, value: Value) -> (String, Option<String>) {
     (key.to_string(), Some(value.to_string()))
 }
 
-/// A plugin dir holding a hard link (or copy) of the OpenSearch plugin.
-fn plugin_dir() -> TempDir {
-    let source = target_dir().join("release").join(PLUGIN_FILE);
-    assert!(
-        source.is_file(),
-        "{} not found: run `cargo build --release -p connect-worker -p connect-opensearch` first",
-        source.display()
-    );
+/// A plugin dir holding hard links (or copies) of the given plugin libraries from the release target dir.
+fn plugin_dir(files: &[&str]) -> TempDir {
     let dir = tempfile::Builder::new()
         .prefix("opensearch-plugin-")
         .tempdir()
         .expect("plugin temp dir");
-    let target = dir.path().join(PLUGIN_FILE);
-    if std::fs::hard_link(&source, &target).is_err() {
-        std::fs::copy(&source, &target).expect("copying the plugin");
+    for file in files {
+        let source = target_dir().join("release").join(file);
+        assert!(
+            source.is_file(),
+            "{} not found: run `cargo build --release --workspace` first",
+            source.display()
+        );
+        let target = dir.path().join(file);
+        if std::fs::hard_link(&source, &target).is_err() {
+            std::fs::copy(&source, &target).expect("copying the plugin");
+        }
     }
     dir
 }
@@ -181,6 +183,27 @@ struct Sink {
     _plugins: TempDir,
     _files: TempDir,
     worker: Worker,
+    // Last, so that the worker is gone before the server may restart.
+    _server: ServerLock,
+}
+
+/// Tests share the one OpenSearch server; the test that restarts it (losing every index: osmem keeps them in
+/// memory) holds it alone.
+static SERVER: RwLock<()> = RwLock::new(());
+
+enum ServerLock {
+    Shared(#[allow(dead_code)] RwLockReadGuard<'static, ()>),
+    Exclusive(#[allow(dead_code)] RwLockWriteGuard<'static, ()>),
+}
+
+impl ServerLock {
+    fn shared() -> ServerLock {
+        ServerLock::Shared(SERVER.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn exclusive() -> ServerLock {
+        ServerLock::Exclusive(SERVER.write().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 impl Sink {
@@ -195,6 +218,22 @@ impl Sink {
         extra: &[(&str, &str)],
         worker_extra: &[(&str, &str)],
         before_start: impl FnOnce(&str, &str),
+    ) -> Sink {
+        Sink::launch(
+            prefix,
+            extra,
+            worker_extra,
+            before_start,
+            ServerLock::shared(),
+        )
+    }
+
+    fn launch(
+        prefix: &str,
+        extra: &[(&str, &str)],
+        worker_extra: &[(&str, &str)],
+        before_start: impl FnOnce(&str, &str),
+        server: ServerLock,
     ) -> Sink {
         let url = opensearch_url();
         let topic = unique_name(prefix);
@@ -213,7 +252,7 @@ impl Sink {
         ];
         props.extend_from_slice(extra);
         write_properties(&connector, &props);
-        let plugins = plugin_dir();
+        let plugins = plugin_dir(&[PLUGIN_FILE]);
         let plugin_path = plugins.path().display().to_string();
         let mut worker_props = vec![
             ("plugin.path", plugin_path.as_str()),
@@ -228,6 +267,7 @@ impl Sink {
             _plugins: plugins,
             _files: files,
             worker,
+            _server: server,
         }
     }
 
@@ -455,6 +495,497 @@ fn replay_after_sigkill_indexes_each_record_once() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(count(&sink.index), N);
     sink.assert_running();
+}
+
+#[test]
+fn replayed_record_older_than_the_stored_document_is_ignored() {
+    // The index already holds k1 at external version 1000, as if a later run had written offset 1000: the
+    // record at offset 0 is a replay and must neither overwrite it nor fail the task.
+    let sink = Sink::start("os-conflict", &[], |_, index| {
+        let (status, body) = os(
+            "PUT",
+            &format!("/{index}/_doc/k1?version=1000&version_type=external&refresh=true"),
+            Some(&json!({"from": "newer run"})),
+        );
+        assert!(status == 200 || status == 201, "{body}");
+    });
+    produce(
+        &sink.topic,
+        &[
+            put("k1", json!({"from": "replay"})),
+            put("k2", json!({"n": 2})),
+        ],
+    );
+    sink.wait_for("k2 indexed", || get_doc(&sink.index, "k2").is_some());
+    let docs = documents(&sink.index);
+    assert_eq!(
+        docs[0],
+        ("k1".to_string(), json!({"from": "newer run"}), 1000)
+    );
+    assert_eq!(docs[1], ("k2".to_string(), json!({"n": 2}), 1));
+    sink.assert_running();
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis() as i64
+}
+
+/// Sink settings writing to the data stream `<prefix>-<index>` with ids from the coordinates.
+fn data_stream_config(prefix: &str) -> Vec<(&str, &str)> {
+    vec![
+        ("data.stream.enabled", "true"),
+        ("data.stream.prefix", prefix),
+        ("key.ignore", "true"),
+    ]
+}
+
+#[test]
+fn data_stream_written_with_creates_and_record_timestamps() {
+    // osmem has no data streams (`PUT _data_stream/..` and writes to a name matching a data-stream template
+    // answer 400 unsupported_operation_exception), so the target exists here as a plain index: the connector
+    // then writes to it as to an existing data stream, `create` operations with `@timestamp`.
+    let prefix = unique_name("ds").to_lowercase();
+    let sink = Sink::start("os-stream", &data_stream_config(&prefix), |_, index| {
+        let (status, body) = os("PUT", &format!("/{prefix}-{index}"), Some(&json!({})));
+        assert_eq!(status, 200, "{body}");
+    });
+    let stream = format!("{prefix}-{}", sink.index);
+    let before = now_millis();
+    produce(
+        &sink.topic,
+        &[
+            put("a", json!({"msg": "first"})),
+            put(
+                "b",
+                json!({"msg": "second", "@timestamp": 1_700_000_000_000i64}),
+            ),
+            put("c", json!({"msg": "third"})),
+        ],
+    );
+    sink.wait_for("3 documents in the stream", || count(&stream) == 3);
+    let docs = documents(&stream);
+    let ids: Vec<String> = docs.iter().map(|d| d.0.clone()).collect();
+    let expected: Vec<String> = (0..3).map(|o| format!("{}+0+{o}", sink.topic)).collect();
+    assert_eq!(ids, expected);
+    // Documents without @timestamp get the record timestamp (the producer's create time).
+    for i in [0, 2] {
+        let ts = docs[i].1["@timestamp"].as_i64().unwrap_or(0);
+        assert!(ts >= before - 60_000 && ts <= now_millis(), "{docs:?}");
+    }
+    assert_eq!(
+        docs[1].1,
+        json!({"msg": "second", "@timestamp": 1_700_000_000_000i64})
+    );
+    assert_eq!(
+        count(&sink.index),
+        0,
+        "nothing goes to the plain index name"
+    );
+    sink.assert_running();
+}
+
+#[test]
+fn data_stream_created_through_an_index_template() {
+    let prefix = unique_name("ds").to_lowercase();
+    let mut config = data_stream_config(&prefix);
+    config.push(("data.stream.timestamp.field", "event_time"));
+    let sink = Sink::start("os-newstream", &config, |_, _| {});
+    let stream = format!("{prefix}-{}", sink.index);
+    produce(
+        &sink.topic,
+        &[put("a", json!({"event_time": 1, "msg": "x"}))],
+    );
+    // The connector first creates Aiven's template for the stream, then the stream itself.
+    let template = format!("{stream}-connector-data-stream-template");
+    sink.wait_for("the index template", || {
+        os("GET", &format!("/_index_template/{template}"), None).0 == 200
+    });
+    let (_, body) = os("GET", &format!("/_index_template/{template}"), None);
+    assert_eq!(
+        body["index_templates"][0]["index_template"],
+        json!({"index_patterns": [stream], "priority": 200,
+            "data_stream": {"timestamp_field": {"name": "event_time"}}}),
+        "{body}"
+    );
+    // osmem refuses `PUT _data_stream/<name>`, which the task retries (a real server creates the stream, and the
+    // document lands in it).
+    let refusal = format!("Could not create data stream {stream}: HTTP 400");
+    sink.wait_for("the stream, or osmem's refusal", || {
+        count(&stream) == 1 || sink.worker.log().contains(&refusal)
+    });
+    if count(&stream) == 1 {
+        assert_eq!(
+            documents(&stream)[0].1,
+            json!({"event_time": 1, "msg": "x"})
+        );
+    } else {
+        assert!(
+            sink.worker
+                .log()
+                .contains("data streams are not supported by osmem"),
+            "{}",
+            sink.worker.log_tail_block()
+        );
+    }
+}
+
+#[test]
+fn server_restart_mid_stream_loses_no_record() {
+    const N: usize = 2000;
+    // One request at a time, so that what the server acknowledged before it went away (and lost: osmem keeps
+    // data in memory) is a prefix of the stream, and everything after it must arrive once it is back.
+    let sink = Sink::launch(
+        "os-restart",
+        &[
+            ("batch.size", "50"),
+            ("max.in.flight.requests", "1"),
+            ("max.retries", "30"),
+            ("retry.backoff.ms", "100"),
+            ("flush.timeout.ms", "300000"),
+        ],
+        &[],
+        |_, _| {},
+        ServerLock::exclusive(),
+    );
+    let records: Vec<(String, Option<String>)> = (0..N)
+        .map(|i| put(&format!("id-{i:05}"), json!({ "i": i })))
+        .collect();
+    produce(&sink.topic, &records[..N / 2]);
+    sink.wait_for("some documents", || count(&sink.index) >= N / 8);
+    let script = workspace_root().join("tests/scripts/opensearch.sh");
+    let restart = Command::new("bash")
+        .arg(&script)
+        .arg("restart")
+        .output()
+        .expect("running opensearch.sh restart");
+    assert!(
+        restart.status.success(),
+        "opensearch.sh restart: {}",
+        String::from_utf8_lossy(&restart.stderr)
+    );
+    produce(&sink.topic, &records[N / 2..]);
+    let last = format!("id-{:05}", N - 1);
+    sink.wait_for("the last record", || get_doc(&sink.index, &last).is_some());
+    let docs = documents(&sink.index);
+    let first: usize = docs[0].0["id-".len()..].parse().unwrap();
+    assert!(
+        first <= N / 2,
+        "records after the restart are missing: first is {first}"
+    );
+    assert_eq!(docs.len(), N - first, "a hole after id-{first:05}");
+    for (i, (id, source, version)) in docs.iter().enumerate() {
+        let n = first + i;
+        assert_eq!(id, &format!("id-{n:05}"));
+        assert_eq!(source["i"], json!(n));
+        assert_eq!(*version, n as i64);
+    }
+    sink.assert_running();
+}
+
+/// An HTTPS front for the OpenSearch server (`tests/scripts/tls_proxy.py`; osmem has no TLS) with a server
+/// certificate for 127.0.0.1 signed by a test CA. Stopped when dropped.
+struct TlsFront {
+    url: String,
+    ca: std::path::PathBuf,
+    child: std::process::Child,
+    _dir: TempDir,
+}
+
+impl TlsFront {
+    fn start() -> TlsFront {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let run = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir.path())
+                .output()
+                .expect("running openssl");
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        run(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=connect-test-ca",
+        ]);
+        run(&[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            dir.path().join("ext.cnf"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+        )
+        .expect("writing ext.cnf");
+        run(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        let mut child = Command::new("python3")
+            .arg(workspace_root().join("tests/scripts/tls_proxy.py"))
+            .args(["server.pem", "server.key", &opensearch_url()])
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting tls_proxy.py");
+        let mut port = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("proxy stdout")),
+            &mut port,
+        )
+        .expect("reading the proxy port");
+        assert!(!port.trim().is_empty(), "tls_proxy.py did not start");
+        TlsFront {
+            url: format!("https://127.0.0.1:{}", port.trim()),
+            ca: dir.path().join("ca.pem"),
+            child,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for TlsFront {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn https_with_a_pem_trust_store() {
+    let front = TlsFront::start();
+    let ca = front.ca.display().to_string();
+    let sink = Sink::start(
+        "os-tls",
+        &[
+            ("connection.url", &front.url),
+            ("connection.ssl.truststore.location", &ca),
+            ("connection.ssl.truststore.type", "PEM"),
+        ],
+        |_, _| {},
+    );
+    produce(
+        &sink.topic,
+        &[
+            put("t1", json!({"over": "tls"})),
+            put("t2", json!({"n": 2})),
+        ],
+    );
+    sink.wait_for("t2 indexed", || get_doc(&sink.index, "t2").is_some());
+    assert_eq!(get_doc(&sink.index, "t1"), Some(json!({"over": "tls"})));
+    sink.assert_running();
+    // Without the trust store the same server is not trusted: nothing is indexed, the log says why.
+    let untrusted = Sink::start(
+        "os-tls-untrusted",
+        &[("connection.url", &front.url)],
+        |_, _| {},
+    );
+    produce(&untrusted.topic, &[put("u1", json!({"n": 1}))]);
+    untrusted.wait_for("a certificate error", || {
+        let log = untrusted.worker.log().to_lowercase();
+        log.contains("certificate") || log.contains("unknownissuer")
+    });
+    assert_eq!(get_doc(&untrusted.index, "u1"), None);
+}
+
+/// The rows of `table` as JSON objects by id, the shape the sink should have indexed.
+fn table_rows(db: &str, table: &str) -> Vec<(String, Value)> {
+    let out = psql(
+        db,
+        &format!("SELECT id, row_to_json(t) FROM {table} t ORDER BY id::text"),
+    );
+    out.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (id, row) = line.split_once('|').expect("id|row");
+            (id.to_string(), serde_json::from_str(row).expect("row JSON"))
+        })
+        .collect()
+}
+
+#[test]
+fn debezium_change_stream_keeps_an_index_in_step_with_a_table() {
+    let _server = ServerLock::shared();
+    let url = opensearch_url();
+    let script = workspace_root().join("tests/scripts/services.sh");
+    let up = Command::new("bash")
+        .arg(&script)
+        .args(["up", "postgres"])
+        .output()
+        .expect("running services.sh");
+    assert!(
+        up.status.success(),
+        "services.sh up postgres: {}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    // One name for the database, slot, publication and topic prefix; the index is the topic lower-cased.
+    let db = unique_name("os_cdc").replace('-', "_").to_lowercase();
+    psql("postgres", &format!("CREATE DATABASE {db}"));
+    psql(
+        &db,
+        "CREATE TABLE items (id int PRIMARY KEY, name text, qty int NOT NULL, active boolean);
+         INSERT INTO items VALUES (1, 'one', 1, true), (2, 'two', 2, false), (3, 'three', 3, NULL);",
+    );
+    let topic = format!("{db}_srv.public.items");
+    create_topic(&topic, 1);
+    let files = tempfile::tempdir().expect("temp dir");
+    let source = files.path().join("pg-source.properties");
+    let port = pg_port();
+    write_properties(
+        &source,
+        &[
+            ("name", &format!("{db}-source")),
+            (
+                "connector.class",
+                "io.debezium.connector.postgresql.PostgresConnector",
+            ),
+            ("tasks.max", "1"),
+            ("database.hostname", "127.0.0.1"),
+            ("database.port", &port),
+            ("database.user", "postgres"),
+            ("database.dbname", &db),
+            ("topic.prefix", &format!("{db}_srv")),
+            ("plugin.name", "pgoutput"),
+            ("slot.name", &db),
+            ("publication.name", &db),
+            ("poll.interval.ms", "50"),
+        ],
+    );
+    let sink_name = format!("{db}-sink");
+    let sink = files.path().join("os-sink.properties");
+    write_properties(
+        &sink,
+        &[
+            ("name", &sink_name),
+            ("connector.class", CLASS),
+            ("tasks.max", "1"),
+            ("topics", &topic),
+            ("connection.url", &url),
+            ("key.ignore", "false"),
+            ("behavior.on.null.values", "delete"),
+            ("transforms", "unwrap,key"),
+            (
+                "transforms.unwrap.type",
+                "io.debezium.transforms.ExtractNewRecordState",
+            ),
+            // Deletes become tombstones (value null, key kept), Debezium's own tombstones are dropped.
+            (
+                "transforms.unwrap.delete.tombstone.handling.mode",
+                "tombstone",
+            ),
+            (
+                "transforms.key.type",
+                "org.apache.kafka.connect.transforms.ExtractField$Key",
+            ),
+            ("transforms.key.field", "id"),
+        ],
+    );
+    let plugins = plugin_dir(&[PLUGIN_FILE, "libconnect_postgres.so"]);
+    let plugin_path = plugins.path().display().to_string();
+    let json = "org.apache.kafka.connect.json.JsonConverter";
+    let worker = Worker::start_standalone(
+        &[
+            ("plugin.path", &plugin_path),
+            ("key.converter", json),
+            ("value.converter", json),
+            ("offset.flush.interval.ms", "500"),
+        ],
+        &[source, sink],
+    );
+    let index = topic.to_lowercase();
+    let in_step = || {
+        documents(&index)
+            .into_iter()
+            .map(|(id, doc, _)| (id, doc))
+            .collect::<Vec<_>>()
+            == table_rows(&db, "items")
+    };
+    let failure = |what: &str| {
+        format!(
+            "timed out waiting for {what}: index {:?}, table {:?}\n{}",
+            documents(&index),
+            table_rows(&db, "items"),
+            worker.log_tail_block()
+        )
+    };
+    assert!(wait_until(WAIT, in_step), "{}", failure("the snapshot"));
+    // Inserts, updates (one row twice in one transaction), deletes and a re-insert of a deleted id; the last statement changes a row no earlier state had, so "in step" means all were applied.
+    psql(
+        &db,
+        "INSERT INTO items VALUES (4, 'four', 4, true), (5, 'five', 5, true)",
+    );
+    psql(
+        &db,
+        "UPDATE items SET name = 'two, updated', qty = 20 WHERE id = 2",
+    );
+    psql(&db, "DELETE FROM items WHERE id = 3");
+    psql(
+        &db,
+        "UPDATE items SET qty = 41 WHERE id = 4; UPDATE items SET qty = 42, active = NULL WHERE id = 4",
+    );
+    psql(&db, "DELETE FROM items WHERE id = 5");
+    psql(
+        &db,
+        "INSERT INTO items VALUES (3, 'three again', 33, false)",
+    );
+    psql(
+        &db,
+        "UPDATE items SET name = 'one, last change' WHERE id = 1",
+    );
+    assert!(wait_until(WAIT, in_step), "{}", failure("the changes"));
+    let ids: Vec<String> = documents(&index).into_iter().map(|d| d.0).collect();
+    assert_eq!(ids, ["1", "2", "3", "4"]);
+    assert_eq!(
+        get_doc(&index, "4"),
+        Some(json!({"id": 4, "name": "four", "qty": 42, "active": null}))
+    );
+    let status = worker
+        .rest()
+        .get(&format!("/connectors/{sink_name}/status"));
+    assert_eq!(
+        status.body["tasks"][0]["state"],
+        "RUNNING",
+        "{}",
+        worker.log_tail_block()
+    );
 }
 
 /// Documents/s through the worker vs a raw `_bulk` loop with the same documents against the same server.

@@ -13,16 +13,10 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    consume_all, consume_each, consume_until, create_topic, target_dir, unique_name, wait_until,
-    workspace_root, write_properties, Record, Worker,
+    consume_all, consume_each, consume_until, create_topic, pg_port, psql, target_dir, unique_name,
+    wait_until, workspace_root, write_properties, Record, Worker, PG_BIN,
 };
 use serde_json::{json, Value};
-
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
-
-fn pg_port() -> String {
-    std::env::var("CONNECT_POSTGRES_PORT").unwrap_or_else(|_| "5433".into())
-}
 
 /// Starts PostgreSQL (and the broker) once per test binary through the project's service script.
 fn ensure_services() {
@@ -47,31 +41,6 @@ fn ensure_services() {
     if let Err(e) = r {
         panic!("{e}");
     }
-}
-
-/// Runs SQL through `psql -c` (several statements run as one transaction) and returns the unaligned output.
-#[track_caller]
-fn psql(db: &str, sql: &str) -> String {
-    let out = Command::new(format!("{PG_BIN}/psql"))
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-p",
-            &pg_port(),
-            "-U",
-            "postgres",
-            "-d",
-            db,
-        ])
-        .args(["-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql])
-        .output()
-        .expect("running psql");
-    assert!(
-        out.status.success(),
-        "psql {sql:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Unique, SQL-safe names for one test: database, slot, publication and topic prefix.

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use connect_api::config::{ConfigDef, ConfigType, Importance, ParsedConfig};
+use connect_api::config::{ConfigDef, ConfigType, Importance, ParsedConfig, Validator};
 use connect_api::{Config, ConnectError, ConnectResult};
 
 pub const CONNECTION_URL: &str = "connection.url";
@@ -31,9 +31,25 @@ pub const BEHAVIOR_ON_NULL_VALUES: &str = "behavior.on.null.values";
 pub const BEHAVIOR_ON_MALFORMED_DOCUMENTS: &str = "behavior.on.malformed.documents";
 pub const BEHAVIOR_ON_VERSION_CONFLICT: &str = "behavior.on.version.conflict";
 pub const INDEX_WRITE_METHOD: &str = "index.write.method";
+pub const DATA_STREAM_ENABLED: &str = "data.stream.enabled";
+pub const DATA_STREAM_PREFIX: &str = "data.stream.prefix";
+pub const DATA_STREAM_TIMESTAMP_FIELD: &str = "data.stream.timestamp.field";
+/// The timestamp field the connector fills from the record timestamp when a document lacks it.
+pub const DEFAULT_TIMESTAMP_FIELD: &str = "@timestamp";
+pub const TRUSTSTORE_LOCATION: &str = "connection.ssl.truststore.location";
+pub const TRUSTSTORE_TYPE: &str = "connection.ssl.truststore.type";
+pub const TRUSTSTORE_PASSWORD: &str = "connection.ssl.truststore.password";
+pub const KEYSTORE_LOCATION: &str = "connection.ssl.keystore.location";
+pub const KEYSTORE_TYPE: &str = "connection.ssl.keystore.type";
+pub const KEYSTORE_PASSWORD: &str = "connection.ssl.keystore.password";
+pub const KEY_PASSWORD: &str = "connection.ssl.key.password";
+pub const ENDPOINT_IDENTIFICATION_ALGORITHM: &str =
+    "connection.ssl.endpoint.identification.algorithm";
 
 const CONNECTOR_GROUP: &str = "Connector";
 const DATA_GROUP: &str = "Data Conversion";
+const DATA_STREAM_GROUP: &str = "Data Stream";
+const TLS_GROUP: &str = "TLS Configuration for HTTPS";
 
 /// Aiven's `OpenSearchSinkConnectorConfig.CONFIG` for the keys this connector implements.
 pub fn config_def() -> ConfigDef {
@@ -120,6 +136,39 @@ pub fn config_def() -> ConfigDef {
             "The method used to write data into OpenSearch index. The default value is ``insert`` which means that the record with the same document id will be replaced. The ``upsert`` will create a new document if one does not exist or will update the existing document.")
         .default_value("insert").one_of_ignore_case(&["insert", "upsert"])
         .group(DATA_GROUP, next()).display_name("Index write method")
+        .define(DATA_STREAM_ENABLED, ConfigType::Boolean, Importance::Medium,
+            "Enable use of data streams. If set to true the connector will write to data streams instead of regular indices. Default is false.")
+        .default_value("false").group(DATA_STREAM_GROUP, next()).display_name("Data streams enabled")
+        .define(DATA_STREAM_PREFIX, ConfigType::String, Importance::Medium,
+            "Generic data stream name to write into. If set, it will be used to construct the final data stream name in the form of {data.stream.prefix}-{topic}.")
+        .default_null().validator(Validator::NonEmptyString).group(DATA_STREAM_GROUP, next()).display_name("Data stream prefix")
+        .define(DATA_STREAM_TIMESTAMP_FIELD, ConfigType::String, Importance::Medium,
+            "The Kafka record field to use as the timestamp for the @timestamp field in documents sent to a data stream. The default is @timestamp.")
+        .default_value(DEFAULT_TIMESTAMP_FIELD).validator(Validator::NonEmptyString).group(DATA_STREAM_GROUP, next()).display_name("Data stream timestamp field")
+        .define(TRUSTSTORE_LOCATION, ConfigType::String, Importance::High,
+            "The location of the trust store file: PEM certificates of the certificate authorities to trust (JKS and PKCS12 stores are not read by this connector).")
+        .default_null().group(TLS_GROUP, next()).display_name("Trust store location")
+        .define(TRUSTSTORE_TYPE, ConfigType::String, Importance::Medium,
+            "The file format of the trust store file; this connector reads PEM files whatever the type says, and rejects other files.")
+        .default_value("JKS").group(TLS_GROUP, next()).display_name("Trust store type")
+        .define(TRUSTSTORE_PASSWORD, ConfigType::Password, Importance::High,
+            "The password for the trust store file (PEM trust stores have none).")
+        .default_null().group(TLS_GROUP, next()).display_name("Trust store password")
+        .define(KEYSTORE_LOCATION, ConfigType::String, Importance::High,
+            "The location of the key store file for client authentication: a PEM file with the client certificate chain and its unencrypted private key.")
+        .default_null().group(TLS_GROUP, next()).display_name("Key store location")
+        .define(KEYSTORE_TYPE, ConfigType::String, Importance::Medium,
+            "The file format of the key store file; this connector reads PEM files whatever the type says, and rejects other files.")
+        .default_value("JKS").group(TLS_GROUP, next()).display_name("Key store type")
+        .define(KEYSTORE_PASSWORD, ConfigType::Password, Importance::High,
+            "The store password for the key store file (PEM key stores have none).")
+        .default_null().group(TLS_GROUP, next()).display_name("Key store password")
+        .define(KEY_PASSWORD, ConfigType::Password, Importance::High,
+            "The password of the private key in the key store file; encrypted keys are not supported by this connector.")
+        .default_null().group(TLS_GROUP, next()).display_name("Key password")
+        .define(ENDPOINT_IDENTIFICATION_ALGORITHM, ConfigType::String, Importance::Low,
+            "The endpoint identification algorithm to validate server hostname using server certificate; only the default 'https' is supported with a trust store (use connection.trust.all.certificates to skip validation entirely).")
+        .default_value("https").group(TLS_GROUP, next()).display_name("Endpoint identification algorithm")
         .add()
 }
 
@@ -181,6 +230,24 @@ pub struct SinkConfig {
     pub behavior_on_malformed_documents: ItemErrorBehavior,
     pub behavior_on_version_conflict: ItemErrorBehavior,
     pub index_write_method: WriteMethod,
+    /// Set when writing to data streams instead of indices.
+    pub data_stream: Option<DataStream>,
+    pub tls: Tls,
+}
+
+/// Data stream settings (`data.stream.*`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataStream {
+    pub prefix: Option<String>,
+    pub timestamp_field: String,
+}
+
+/// TLS settings for https URLs (`connection.ssl.*`): PEM files only.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tls {
+    pub truststore: Option<std::path::PathBuf>,
+    pub keystore: Option<std::path::PathBuf>,
+    pub verify_hostname: bool,
 }
 
 fn item_behavior(parsed: &ParsedConfig, key: &str) -> ItemErrorBehavior {
@@ -233,16 +300,34 @@ impl SinkConfig {
             .map_err(|e| ConnectError::config(e.message))?;
         let urls = parse_urls(&parsed.list(CONNECTION_URL)).map_err(ConnectError::config)?;
         let username = parsed.string(CONNECTION_USERNAME).map(str::to_string);
-        let password = match parsed.get(CONNECTION_PASSWORD) {
+        let password = |key| match parsed.get(key) {
             Some(connect_api::config::TypedValue::Password(p)) => Some(p.clone()),
             _ => None,
         };
+        let password_value = password(CONNECTION_PASSWORD);
+        if password(KEY_PASSWORD).is_some() {
+            return Err(ConnectError::config(format!(
+                "{KEY_PASSWORD} is set, but this connector reads only unencrypted PEM private keys from {KEYSTORE_LOCATION}"
+            )));
+        }
+        let tls = Tls {
+            truststore: parsed.string(TRUSTSTORE_LOCATION).map(Into::into),
+            keystore: parsed.string(KEYSTORE_LOCATION).map(Into::into),
+            verify_hostname: !parsed
+                .string(ENDPOINT_IDENTIFICATION_ALGORITHM)
+                .is_some_and(str::is_empty),
+        };
+        if !tls.verify_hostname && tls.truststore.is_some() {
+            return Err(ConnectError::config(format!(
+                "{ENDPOINT_IDENTIFICATION_ALGORITHM}='' (no hostname verification) is not supported together with {TRUSTSTORE_LOCATION}; give the server a certificate for its host name, or set connection.trust.all.certificates=true"
+            )));
+        }
         let ms = |key| Duration::from_millis(non_negative(&parsed, key));
         let count = |key| non_negative(&parsed, key).max(1) as usize;
         let config = SinkConfig {
             urls,
             username,
-            password,
+            password: password_value,
             trust_all_certificates: parsed.boolean(TRUST_ALL_CERTIFICATES).unwrap_or(false),
             batch_size: count(BATCH_SIZE),
             max_in_flight_requests: count(MAX_IN_FLIGHT_REQUESTS),
@@ -279,7 +364,23 @@ impl SinkConfig {
             } else {
                 WriteMethod::Insert
             },
+            data_stream: parsed
+                .boolean(DATA_STREAM_ENABLED)
+                .unwrap_or(false)
+                .then(|| DataStream {
+                    prefix: parsed.string(DATA_STREAM_PREFIX).map(str::to_string),
+                    timestamp_field: parsed
+                        .string(DATA_STREAM_TIMESTAMP_FIELD)
+                        .unwrap_or(DEFAULT_TIMESTAMP_FIELD)
+                        .to_string(),
+                }),
+            tls,
         };
+        if config.data_stream.is_some() && config.index_write_method == WriteMethod::Upsert {
+            return Err(ConnectError::config(format!(
+                "Data streams do not support upsert index write method ({DATA_STREAM_ENABLED}=true with {INDEX_WRITE_METHOD}=upsert)"
+            )));
+        }
         Ok(config)
     }
 
@@ -433,5 +534,49 @@ mod tests {
         assert_eq!(errors(CONNECTION_URL).len(), 1);
         assert!(errors(LINGER_MS)[0].contains(LINGER_MS));
         assert!(errors(BATCH_SIZE).is_empty());
+    }
+
+    #[test]
+    fn tls_and_data_stream_settings() {
+        let c = SinkConfig::parse(&props(&[
+            (CONNECTION_URL, "https://h:9200"),
+            (TRUSTSTORE_LOCATION, "/etc/ca.pem"),
+            (TRUSTSTORE_TYPE, "PEM"),
+            (DATA_STREAM_ENABLED, "true"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            c.tls.truststore.as_deref(),
+            Some(std::path::Path::new("/etc/ca.pem"))
+        );
+        assert!(c.tls.verify_hostname && c.tls.keystore.is_none());
+        let stream = c.data_stream.unwrap();
+        assert_eq!(
+            (stream.prefix, stream.timestamp_field.as_str()),
+            (None, "@timestamp")
+        );
+        let c = SinkConfig::parse(&props(&[(CONNECTION_URL, "http://h")])).unwrap();
+        assert_eq!(
+            (c.data_stream, c.tls),
+            (
+                None,
+                Tls {
+                    verify_hostname: true,
+                    ..Tls::default()
+                }
+            )
+        );
+        for bad in [
+            &[(KEY_PASSWORD, "x")][..],
+            &[
+                (TRUSTSTORE_LOCATION, "/ca.pem"),
+                (ENDPOINT_IDENTIFICATION_ALGORITHM, ""),
+            ],
+            &[(DATA_STREAM_PREFIX, "")],
+        ] {
+            let mut pairs = vec![(CONNECTION_URL, "https://h")];
+            pairs.extend_from_slice(bad);
+            assert!(SinkConfig::parse(&props(&pairs)).is_err(), "{bad:?}");
+        }
     }
 }

@@ -4,7 +4,9 @@
 use connect_api::data::{Schema, Value};
 use connect_api::{ConnectError, ConnectResult, SinkRecord};
 
-use crate::config::{IdStrategy, NullValueBehavior, SinkConfig, WriteMethod};
+use crate::config::{
+    DataStream, IdStrategy, NullValueBehavior, SinkConfig, WriteMethod, DEFAULT_TIMESTAMP_FIELD,
+};
 use crate::encoder::{push_str, Encoder};
 
 /// Longest index name OpenSearch accepts, in bytes.
@@ -88,6 +90,7 @@ pub struct RequestBuilder {
     topic_key_ignore: std::collections::HashSet<String>,
     id_strategy: IdStrategy,
     retry_on_conflict: usize,
+    data_stream: Option<DataStream>,
 }
 
 impl RequestBuilder {
@@ -102,7 +105,29 @@ impl RequestBuilder {
             topic_key_ignore: config.topic_key_ignore.clone(),
             id_strategy: config.key_ignore_id_strategy,
             retry_on_conflict: config.retry_on_conflict(),
+            data_stream: config.data_stream.clone(),
         }
+    }
+
+    /// The index, or with data streams the stream (`{data.stream.prefix}-{index}` or the index name), that
+    /// records of `topic` go to.
+    pub fn target(&self, topic: &str) -> String {
+        let index = index_name(topic);
+        match self.data_stream.as_ref().and_then(|d| d.prefix.as_deref()) {
+            Some(prefix) => format!("{prefix}-{index}"),
+            None => index,
+        }
+    }
+
+    /// Whether a version conflict on this record's write means "already written": an externally versioned
+    /// write (a replay older than the stored document), or a data stream `create` whose id is the record's
+    /// coordinates (the same record written before).
+    pub fn conflict_is_replay(&self, record: &SinkRecord) -> bool {
+        let ignore_key = self.key_ignore || self.topic_key_ignore.contains(&record.topic);
+        if self.data_stream.is_some() {
+            return ignore_key && self.id_strategy == IdStrategy::TopicPartitionOffset;
+        }
+        record.value.is_null() || (!ignore_key && self.write_method == WriteMethod::Insert)
     }
 
     /// `(id, external version)` of a record; the version is set only when the id comes from the key.
@@ -121,11 +146,31 @@ impl RequestBuilder {
     /// The bulk operation for one record, or an error for a record that cannot be written (bad key, tombstone
     /// with `behavior.on.null.values=fail`).
     pub fn build(&self, record: &SinkRecord) -> ConnectResult<Operation> {
-        let index = index_name(&record.topic);
+        let index = self.target(&record.topic);
         if record.value.is_null() {
             return self.build_delete(record, index);
         }
         let (id, version) = self.id_and_version(record)?;
+        if let Some(stream) = &self.data_stream {
+            // Data streams take only `create`, without versions (Aiven's connector writes the same).
+            let mut lines = Vec::with_capacity(128);
+            lines.extend_from_slice(b"{\"create\":{\"_index\":");
+            push_str(&mut lines, &index);
+            push_id_and_version(&mut lines, id.as_deref(), None);
+            lines.extend_from_slice(b"}}\n");
+            let mut document = Vec::with_capacity(96);
+            self.encoder.write_document(
+                &mut document,
+                &record.value,
+                record.value_schema.as_deref(),
+            );
+            if stream.timestamp_field == DEFAULT_TIMESTAMP_FIELD {
+                document = with_record_timestamp(document, record)?;
+            }
+            lines.extend_from_slice(&document);
+            lines.push(b'\n');
+            return Ok(Operation::Write { index, lines });
+        }
         let mut lines = Vec::with_capacity(128);
         let schema: Option<&Schema> = record.value_schema.as_deref();
         match (self.write_method, &id) {
@@ -179,12 +224,51 @@ impl RequestBuilder {
                 let mut lines = Vec::with_capacity(96);
                 lines.extend_from_slice(b"{\"delete\":{\"_index\":");
                 push_str(&mut lines, &index);
-                push_id_and_version(&mut lines, Some(&id), record.kafka_offset);
+                let version = if self.data_stream.is_some() {
+                    None
+                } else {
+                    record.kafka_offset
+                };
+                push_id_and_version(&mut lines, Some(&id), version);
                 lines.extend_from_slice(b"}}\n");
                 Ok(Operation::Write { index, lines })
             }
         }
     }
+}
+
+/// A data stream document gets `@timestamp` = the record timestamp (epoch millis) unless it has that field,
+/// as Aiven's connector does when `data.stream.timestamp.field` is left at `@timestamp`.
+fn with_record_timestamp(document: Vec<u8>, record: &SinkRecord) -> ConnectResult<Vec<u8>> {
+    let fields: std::collections::HashMap<String, serde::de::IgnoredAny> =
+        serde_json::from_slice(&document).map_err(|_| {
+            ConnectError::data(format!(
+                "The document of record {}-{}@{} is not a JSON object; a data stream needs one",
+                record.topic,
+                record.kafka_partition.unwrap_or(-1),
+                record.kafka_offset.unwrap_or(-1)
+            ))
+        })?;
+    if fields.contains_key(DEFAULT_TIMESTAMP_FIELD) {
+        return Ok(document);
+    }
+    let Some(timestamp) = record.timestamp else {
+        return Err(ConnectError::data(format!(
+            "Record timestamp hasn't been set (record {}-{}@{}), and the document has no {DEFAULT_TIMESTAMP_FIELD}",
+            record.topic,
+            record.kafka_partition.unwrap_or(-1),
+            record.kafka_offset.unwrap_or(-1)
+        )));
+    };
+    let mut out = Vec::with_capacity(document.len() + 32);
+    out.extend_from_slice(format!("{{\"{DEFAULT_TIMESTAMP_FIELD}\":{timestamp}").as_bytes());
+    // `document` is an object: `{}` or `{"a":...}`; keep its fields after the timestamp.
+    let rest = document[1..].trim_ascii_start();
+    if rest.first() != Some(&b'}') {
+        out.push(b',');
+    }
+    out.extend_from_slice(rest);
+    Ok(out)
 }
 
 fn push_id_and_version(lines: &mut Vec<u8>, id: Option<&str>, version: Option<i64>) {
@@ -310,5 +394,52 @@ mod tests {
         let b = RequestBuilder::new(&config(&[("behavior.on.null.values", "fail")]));
         let err = b.build(&tombstone).unwrap_err();
         assert!(err.message().contains("behavior.on.null.values"), "{err}");
+    }
+
+    #[test]
+    fn data_streams_take_creates_with_a_timestamp() {
+        let b = RequestBuilder::new(&config(&[
+            ("data.stream.enabled", "true"),
+            ("data.stream.prefix", "logs"),
+        ]));
+        let mut r = record(Value::from("k"), Value::from(r#"{"a":1}"#));
+        r.timestamp = Some(1700000000123);
+        assert_eq!(b.target("Orders"), "logs-orders");
+        assert_eq!(
+            lines(b.build(&r).unwrap()),
+            "{\"create\":{\"_index\":\"logs-orders\",\"_id\":\"k\"}}\n{\"@timestamp\":1700000000123,\"a\":1}\n"
+        );
+        // A document with its own @timestamp keeps it; an empty one gets the record's.
+        r.value = Value::from(r#"{"@timestamp":"2026-01-01T00:00:00Z"}"#);
+        assert!(
+            lines(b.build(&r).unwrap()).ends_with("\n{\"@timestamp\":\"2026-01-01T00:00:00Z\"}\n")
+        );
+        r.value = Value::from("{}");
+        assert!(lines(b.build(&r).unwrap()).ends_with("\n{\"@timestamp\":1700000000123}\n"));
+        r.timestamp = None;
+        assert!(b.build(&r).unwrap_err().message().contains("timestamp"));
+        // Replays of coordinate ids are recognised; key ids go through behavior.on.version.conflict.
+        assert!(!b.conflict_is_replay(&r));
+        let b = RequestBuilder::new(&config(&[
+            ("data.stream.enabled", "true"),
+            ("key.ignore", "true"),
+            ("data.stream.timestamp.field", "ts"),
+        ]));
+        assert!(b.conflict_is_replay(&r));
+        assert_eq!(b.target("Orders"), "orders");
+        r.value = Value::from(r#"{"ts":5}"#);
+        assert_eq!(
+            lines(b.build(&r).unwrap()),
+            "{\"create\":{\"_index\":\"orders\",\"_id\":\"Orders+2+41\"}}\n{\"ts\":5}\n"
+        );
+        let upsert = SinkConfig::parse(
+            &[
+                ("connection.url".to_string(), "http://h".to_string()),
+                ("data.stream.enabled".to_string(), "true".to_string()),
+                ("index.write.method".to_string(), "upsert".to_string()),
+            ]
+            .into(),
+        );
+        assert!(upsert.unwrap_err().message().contains("upsert"));
     }
 }

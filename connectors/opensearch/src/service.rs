@@ -6,11 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use opensearch::auth::Credentials;
-use opensearch::cert::CertificateValidation;
+use opensearch::auth::{ClientCertificate, Credentials};
+use opensearch::cert::{Certificate, CertificateValidation};
+use opensearch::http::headers::HeaderMap;
 use opensearch::http::transport::{Connection, ConnectionPool, TransportBuilder};
+use opensearch::http::Method;
 use opensearch::http::StatusCode;
-use opensearch::indices::{IndicesCreateParts, IndicesExistsParts};
+use opensearch::indices::{
+    IndicesCreateParts, IndicesExistsIndexTemplateParts, IndicesExistsParts,
+    IndicesPutIndexTemplateParts,
+};
 use opensearch::{BulkParts, OpenSearch};
 use serde::Deserialize;
 
@@ -95,6 +100,22 @@ impl Service {
         }
         if config.trust_all_certificates {
             builder = builder.cert_validation(CertificateValidation::None);
+        } else if let Some(path) = &config.tls.truststore {
+            let pem = read_pem(path, crate::config::TRUSTSTORE_LOCATION)?;
+            let certificate = Certificate::from_pem(&pem).map_err(|e| {
+                format!("Could not read the certificates in {}: {e}", path.display())
+            })?;
+            builder = builder.cert_validation(CertificateValidation::Full(certificate));
+        }
+        if let Some(path) = &config.tls.keystore {
+            if config.username.is_some() && config.password.is_some() {
+                return Err(format!(
+                    "{} and connection.username/password are both set; the client authenticates with one of them",
+                    crate::config::KEYSTORE_LOCATION
+                ));
+            }
+            let pem = read_pem(path, crate::config::KEYSTORE_LOCATION)?;
+            builder = builder.auth(Credentials::Certificate(ClientCertificate::Pem(pem)));
         }
         let transport = builder
             .build()
@@ -194,12 +215,12 @@ impl Service {
             .body(body)
             .send()
             .await
-            .map_err(|e| SendError::Retriable(e.to_string()))?;
+            .map_err(|e| SendError::Retriable(describe(&e)))?;
         let status = response.status_code();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| SendError::Retriable(e.to_string()))?;
+            .map_err(|e| SendError::Retriable(describe(&e)))?;
         if !status.is_success() {
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(2000)]).into_owned();
             let e = format!("HTTP {status}: {text}");
@@ -234,7 +255,12 @@ impl Service {
             .exists(IndicesExistsParts::Index(&[index]))
             .send()
             .await
-            .map_err(|e| format!("Could not check whether index {index} exists: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "Could not check whether index {index} exists: {}",
+                    describe(&e)
+                )
+            })?;
         if exists.status_code() == StatusCode::OK {
             return Ok(());
         }
@@ -249,7 +275,7 @@ impl Service {
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("Could not create index {index}: {e}"))?;
+            .map_err(|e| format!("Could not create index {index}: {}", describe(&e)))?;
         let status = response.status_code();
         if status.is_success() {
             return Ok(());
@@ -263,6 +289,127 @@ impl Service {
             "Could not create index {index}: HTTP {status}: {text}"
         ))
     }
+
+    /// Creates the data stream `stream` unless an index or data stream of that name exists: first its index
+    /// template (`index_patterns: [stream]`, priority 200, the timestamp field), unless a template of that name
+    /// exists, then `PUT _data_stream/<stream>`, as Aiven's connector does.
+    pub async fn ensure_data_stream(
+        &self,
+        stream: &str,
+        timestamp_field: &str,
+    ) -> Result<(), String> {
+        let exists = self
+            .client
+            .indices()
+            .exists(IndicesExistsParts::Index(&[stream]))
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "Could not check whether data stream {stream} exists: {}",
+                    describe(&e)
+                )
+            })?;
+        if exists.status_code() == StatusCode::OK {
+            return Ok(());
+        }
+        let template = data_stream_template_name(stream);
+        let template_exists = self
+            .client
+            .indices()
+            .exists_index_template(IndicesExistsIndexTemplateParts::Name(&template))
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "Could not check whether index template {template} exists: {}",
+                    describe(&e)
+                )
+            })?;
+        if template_exists.status_code() != StatusCode::OK {
+            let body = serde_json::json!({
+                "index_patterns": [stream],
+                "priority": 200,
+                "data_stream": { "timestamp_field": { "name": timestamp_field } },
+            });
+            let response = self
+                .client
+                .indices()
+                .put_index_template(IndicesPutIndexTemplateParts::Name(&template))
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "Could not create index template {template}: {}",
+                        describe(&e)
+                    )
+                })?;
+            accept_created(response, &format!("index template {template}")).await?;
+        }
+        let response = self
+            .client
+            .send(
+                Method::Put,
+                &format!("/_data_stream/{stream}"),
+                HeaderMap::new(),
+                None::<&()>,
+                None::<()>,
+                None,
+            )
+            .await
+            .map_err(|e| format!("Could not create data stream {stream}: {}", describe(&e)))?;
+        accept_created(response, &format!("data stream {stream}")).await
+    }
+}
+
+/// The bytes of a PEM file named by `key`; other formats (JKS, PKCS12) are rejected with the reason.
+fn read_pem(path: &std::path::Path, key: &str) -> Result<Vec<u8>, String> {
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("Could not read {key}={}: {e}", path.display()))?;
+    if !String::from_utf8_lossy(&bytes).contains("-----BEGIN ") {
+        return Err(format!(
+            "{key}={} is not a PEM file: this connector reads PEM trust and key stores only (convert JKS or PKCS12 stores, e.g. with keytool -exportcert -rfc or openssl pkcs12 -nodes)",
+            path.display()
+        ));
+    }
+    Ok(bytes)
+}
+
+/// An error with its causes (a TLS failure shows only as "error sending request" without them).
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Ok for a success or an "already exists" answer (another task may have created the resource meanwhile).
+async fn accept_created(
+    response: opensearch::http::response::Response,
+    what: &str,
+) -> Result<(), String> {
+    let status = response.status_code();
+    if status.is_success() {
+        return Ok(());
+    }
+    let text = response.text().await.unwrap_or_default();
+    if text.contains("resource_already_exists_exception") || text.contains("already exists") {
+        return Ok(());
+    }
+    Err(format!("Could not create {what}: HTTP {status}: {text}"))
+}
+
+/// The index template Aiven's connector creates for a data stream it creates.
+pub fn data_stream_template_name(stream: &str) -> String {
+    format!("{stream}-connector-data-stream-template")
 }
 
 enum SendError {
@@ -354,5 +501,29 @@ mod tests {
             ),
             ItemResult::Final(ItemOutcome::Failed { .. })
         ));
+    }
+
+    #[test]
+    fn trust_stores_must_be_pem() {
+        let dir = std::env::temp_dir().join(format!("os-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let jks = dir.join("truststore.jks");
+        std::fs::write(&jks, [0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2]).unwrap();
+        let err = read_pem(&jks, crate::config::TRUSTSTORE_LOCATION).unwrap_err();
+        assert!(
+            err.contains("not a PEM file") && err.contains("truststore.location"),
+            "{err}"
+        );
+        let missing =
+            read_pem(&dir.join("missing.pem"), crate::config::KEYSTORE_LOCATION).unwrap_err();
+        assert!(missing.contains("keystore.location"), "{missing}");
+        let pem = dir.join("ca.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        assert!(read_pem(&pem, crate::config::TRUSTSTORE_LOCATION).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -24,7 +24,7 @@ use crate::service::{BatchResult, ItemOutcome, Service};
 struct Batch {
     records: Vec<SinkRecord>,
     items: Vec<Bytes>,
-    /// Whether each item carried an external version (its version conflicts mean "already newer").
+    /// Whether each item's version conflict means "already written" (see `RequestBuilder::conflict_is_replay`).
     versioned: Vec<bool>,
 }
 
@@ -179,9 +179,7 @@ impl Running {
             if !self.known_indices.contains(&index) {
                 self.ensure_index(&index, &record)?;
             }
-            let versioned = record.value.is_null()
-                || (!self.config.ignores_key(&record.topic)
-                    && self.config.index_write_method == WriteMethod::Insert);
+            let versioned = self.builder.conflict_is_replay(&record);
             self.buffer.items.push(Bytes::from(lines));
             self.buffer.versioned.push(versioned);
             self.buffer.records.push(record);
@@ -221,8 +219,15 @@ impl Running {
         };
         let service = self.service.clone();
         let timeout = self.config.flush_timeout;
+        let data_stream = self.config.data_stream.clone();
         let result = self.runtime.block_on(async {
-            tokio::time::timeout(timeout, service.ensure_index(index, mapping)).await
+            match data_stream {
+                Some(stream) => {
+                    let ensure = service.ensure_data_stream(index, &stream.timestamp_field);
+                    tokio::time::timeout(timeout, ensure).await
+                }
+                None => tokio::time::timeout(timeout, service.ensure_index(index, mapping)).await,
+            }
         });
         match result {
             Ok(Ok(())) => {

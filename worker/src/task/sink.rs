@@ -187,6 +187,7 @@ impl SinkRunner {
         let requests = Arc::new(SinkRequests {
             policy: setup.policy.clone(),
             task: setup.id.to_string(),
+            has_dlq: setup.dlq.is_some(),
             ..Default::default()
         });
         let mut runner = SinkRunner {
