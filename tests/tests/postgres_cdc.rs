@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use connect_tests::{
@@ -43,21 +43,35 @@ fn ensure_services() {
     }
 }
 
-/// Unique, SQL-safe names for one test: database, slot, publication and topic prefix.
+/// Held shared by every test of this file while it uses the server, and exclusively by the one test that restarts
+/// it (a restart waits for every replication client and would break the others' sessions).
+static SERVER: RwLock<()> = RwLock::new(());
+
+/// Unique, SQL-safe names for one test: database, slot, publication and topic prefix; holds the shared server lock.
 struct Names {
     db: String,
     prefix: String,
     connector: String,
+    _server: Option<RwLockReadGuard<'static, ()>>,
 }
 
 impl Names {
     fn new(tag: &str) -> Names {
+        let shared = SERVER.read().unwrap_or_else(|p| p.into_inner());
+        Names::create(tag, Some(shared))
+    }
+    /// For the test that holds the server exclusively (see [`SERVER`]).
+    fn exclusive(tag: &str, _alone: &RwLockWriteGuard<'static, ()>) -> Names {
+        Names::create(tag, None)
+    }
+    fn create(tag: &str, server: Option<RwLockReadGuard<'static, ()>>) -> Names {
         let base = unique_name(tag).replace('-', "_").to_lowercase();
         psql("postgres", &format!("CREATE DATABASE {base}"));
         Names {
             prefix: format!("{base}_srv"),
             connector: format!("{base}-connector"),
             db: base,
+            _server: server,
         }
     }
     fn topic(&self, table: &str) -> String {
@@ -1159,7 +1173,8 @@ fn snapshot_rate_one_million_rows() {
 #[test]
 fn postgres_restart_mid_stream_resumes() {
     ensure_services();
-    let names = Names::new("pgrestart");
+    let alone = SERVER.write().unwrap_or_else(|p| p.into_inner());
+    let names = Names::exclusive("pgrestart", &alone);
     psql(&names.db, "CREATE TABLE t (id int PRIMARY KEY)");
     let topic = names.topic("t");
     create_topic(&topic, 1);
