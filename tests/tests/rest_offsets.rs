@@ -399,7 +399,6 @@ fn temp_dir() -> tempfile::TempDir {
 }
 
 #[test]
-#[ignore = "written against the real broker but not yet run to completion before the deadline; run with --ignored"]
 fn standalone_offsets_and_config_patch() {
     let dir = temp_dir();
     let worker = Worker::start_standalone(&[("offset.flush.interval.ms", "500")], &[]);
@@ -415,7 +414,7 @@ fn standalone_offsets_and_config_patch() {
 }
 
 #[test]
-#[ignore = "written against the real broker but not yet run to completion before the deadline; run with --ignored"]
+#[ignore = "fails: PATCH config through the second worker right after create answers 404 (its config view lags); run with --ignored"]
 fn distributed_offsets_and_config_patch_through_either_worker() {
     let dir = temp_dir();
     let group = unique_name("offsets-group");
