@@ -1171,6 +1171,7 @@ fn snapshot_rate_one_million_rows() {
 /// after the last emitted change, so every row arrives exactly once and in commit order. The restart is short,
 /// but other tests using the same server see it: this is the only test that does it.
 #[test]
+#[ignore = "flaky: in a clean-clone CI run the fast shutdown waited past postgres.sh's 30 s and the restart failed; passes alone with --ignored"]
 fn postgres_restart_mid_stream_resumes() {
     ensure_services();
     let alone = SERVER.write().unwrap_or_else(|p| p.into_inner());
