@@ -35,6 +35,11 @@ pub trait SinkTask: Send {
         Ok(())
     }
     fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()>;
+    /// `put` for a caller that keeps the batch to redeliver it after a retriable error; the default clones it,
+    /// a task that only reads the records (the host side of a plugin) overrides it to avoid the copy.
+    fn put_borrowed(&mut self, records: &[SinkRecord]) -> ConnectResult<()> {
+        self.put(records.to_vec())
+    }
     fn flush(&mut self, _offsets: &PartitionOffsets) -> ConnectResult<()> {
         Ok(())
     }

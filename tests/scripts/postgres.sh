@@ -98,8 +98,12 @@ svc_start() {
 svc_stop() {
     local pid
     if pid="$(postmaster_pid)"; then
-        as_pg "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 30 stop >/dev/null 2>&1 || stop_pid "$pid" 30 \
-            || die "could not stop postgres pid $pid"
+        # A fast shutdown waits for logical replication clients to confirm all WAL; a connector confirms only
+        # what its worker committed, so it can wait out wal_sender_timeout. Then an immediate shutdown (the server
+        # recovers from WAL on start); a bare KILL of the postmaster would leave its backends holding the data dir.
+        as_pg "$BIN/pg_ctl" -D "$DATA" -m fast -w -t 10 stop >/dev/null 2>&1 \
+            || as_pg "$BIN/pg_ctl" -D "$DATA" -m immediate -w -t 20 stop >/dev/null 2>&1 \
+            || stop_pid "$pid" 10 || die "could not stop postgres pid $pid"
         log "stopped (pid $pid)"
     else
         log "not running"

@@ -3,9 +3,8 @@
 // tansu's ListOffsets LATEST is not exact (see TEST-INFRA.md), so nothing here trusts high watermarks: consumers
 // read until they have what they expect, or until the topic has been idle for a while.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -15,11 +14,11 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::Message;
+use rdkafka::message::{Headers, Message};
 use rdkafka::producer::{BaseProducer, BaseRecord, DeliveryResult, Producer, ProducerContext};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
-use crate::util::{unique_name, wait_until, workspace_root};
+use crate::util::{services_up, unique_name, wait_until};
 
 static BROKER: OnceLock<Result<String, String>> = OnceLock::new();
 
@@ -40,21 +39,7 @@ fn start_broker() -> Result<String, String> {
     {
         return Ok(bootstrap);
     }
-    let script = workspace_root().join("tests/scripts/services.sh");
-    let output = Command::new("bash")
-        .arg(&script)
-        .args(["up", "broker"])
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !output.status.success() {
-        return Err(format!(
-            "`{} up broker` failed ({}):\n{}{}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
+    services_up(&["broker"])?;
     let port = std::env::var("CONNECT_BROKER_PORT").unwrap_or_else(|_| "9092".to_owned());
     Ok(format!("127.0.0.1:{port}"))
 }
@@ -223,6 +208,8 @@ pub struct Record {
     pub offset: i64,
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
+    /// Header names and (lossy UTF-8) values; a repeated name keeps its last value.
+    pub headers: BTreeMap<String, String>,
 }
 
 impl Record {
@@ -338,6 +325,18 @@ fn poll_batch(consumer: &BaseConsumer, topic: &str, records: &mut Vec<Record>, w
             offset: message.offset(),
             key: message.key().map(<[u8]>::to_vec),
             value: message.payload().map(<[u8]>::to_vec),
+            headers: message
+                .headers()
+                .map(|headers| {
+                    headers
+                        .iter()
+                        .map(|h| {
+                            let value = String::from_utf8_lossy(h.value.unwrap_or_default());
+                            (h.key.to_string(), value.into_owned())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
         timeout = Duration::ZERO;
     }

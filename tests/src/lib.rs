@@ -15,9 +15,11 @@ pub use broker::{
     create_topic, ensure_broker, partition_count, produce, topic_config, try_create_topic, Record,
 };
 pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
-pub use postgres::{pg_port, psql, PG_BIN};
+pub use postgres::{pg_command, pg_port, postgres_source_props, psql, psql_file, PG_BIN};
 pub use rest::{Response, Rest};
-pub use util::{free_port, tail_file, unique_name, wait_until, workspace_root};
+pub use util::{
+    free_port, service_script, services_up, tail_file, unique_name, wait_until, workspace_root,
+};
 pub use worker::{
-    plugin_dir, plugin_library, target_dir, test_plugin_library, worker_binary, Worker,
+    plugin_dir, plugin_library, target_dir, test_plugin_library, worker_binary, Cluster, Worker,
 };

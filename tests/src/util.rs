@@ -5,6 +5,34 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// Runs one of the project's service scripts (`tests/scripts/<script> ARGS...`); the error carries its output.
+pub fn service_script(script: &str, args: &[&str]) -> Result<(), String> {
+    let path = workspace_root().join("tests/scripts").join(script);
+    let output = std::process::Command::new("bash")
+        .arg(&path)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", path.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(format!(
+        "`{script} {}` failed ({}):\n{}{}",
+        args.join(" "),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    ))
+}
+
+/// Starts test services (`services.sh up NAME...`, idempotent and safe across parallel test binaries).
+pub fn services_up(services: &[&str]) -> Result<(), String> {
+    let args: Vec<&str> = std::iter::once("up")
+        .chain(services.iter().copied())
+        .collect();
+    service_script("services.sh", &args)
+}
+
 /// The workspace root (the directory holding the top-level Cargo.toml).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

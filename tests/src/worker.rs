@@ -466,3 +466,51 @@ impl Drop for Worker {
         }
     }
 }
+
+/// A distributed group and its three internal topics, unique to one test; starts workers that join it.
+pub struct Cluster {
+    pub group: String,
+    pub configs: String,
+    pub offsets: String,
+    pub statuses: String,
+}
+
+impl Cluster {
+    /// A fresh group named after `prefix`.
+    pub fn new(prefix: &str) -> Cluster {
+        let group = crate::unique_name(prefix);
+        Cluster {
+            configs: format!("{group}-configs"),
+            offsets: format!("{group}-offsets"),
+            statuses: format!("{group}-status"),
+            group,
+        }
+    }
+
+    /// Starts one worker of this cluster.
+    #[track_caller]
+    pub fn worker(&self) -> Worker {
+        self.worker_with(&[])
+    }
+
+    /// Starts one worker of this cluster with extra properties (a repeated key overrides the default: the last
+    /// occurrence in the properties file wins).
+    #[track_caller]
+    pub fn worker_with(&self, extra: &[(&str, &str)]) -> Worker {
+        let mut props = vec![
+            ("group.id", self.group.as_str()),
+            ("config.storage.topic", &self.configs),
+            ("offset.storage.topic", &self.offsets),
+            ("offset.storage.partitions", "5"),
+            ("status.storage.topic", &self.statuses),
+            ("status.storage.partitions", "2"),
+            ("offset.flush.interval.ms", "500"),
+            ("scheduled.rebalance.max.delay.ms", "2000"),
+            // A sink task that moves rejoins its consumer group; do not wait 45 s for the dead consumer.
+            ("consumer.session.timeout.ms", "6000"),
+            ("consumer.heartbeat.interval.ms", "1000"),
+        ];
+        props.extend_from_slice(extra);
+        Worker::start_distributed(&props)
+    }
+}

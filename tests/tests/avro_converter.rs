@@ -19,8 +19,8 @@ use connect_api::header::Headers;
 use connect_api::Config;
 use connect_converters::AvroConverter;
 use connect_tests::{
-    consume_n, create_topic, free_port, produce, read_complete_lines, unique_name, wait_until,
-    workspace_root, Worker,
+    consume_n, create_topic, free_port, produce, read_complete_lines, services_up, unique_name,
+    wait_until, workspace_root, Worker,
 };
 use serde_json::{json, Value as Json};
 
@@ -40,19 +40,7 @@ fn state_dir() -> PathBuf {
 /// Starts (idempotently) the test Schema Registry and returns its URL.
 fn registry_url() -> String {
     let started = REGISTRY.get_or_init(|| {
-        let script = workspace_root().join("tests/scripts/services.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .args(["up", "schema_registry"])
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        if !output.status.success() {
-            return Err(format!(
-                "`services.sh up schema_registry` failed:\n{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
+        services_up(&["schema_registry"])?;
         let port = std::env::var("CONNECT_SCHEMA_REGISTRY_PORT").unwrap_or_else(|_| "8081".into());
         Ok(format!("http://127.0.0.1:{port}"))
     });

@@ -9,56 +9,12 @@ use std::time::Duration;
 
 use connect_tests::{
     consume_all, consume_n, create_topic, read_complete_lines, unique_name, wait_until,
-    write_lines, Rest, Worker,
+    write_lines, Cluster, Rest, Worker,
 };
 use serde_json::{json, Value};
 
 /// Generous: the test broker takes seconds per group join, and a lost worker is detected after the session timeout.
 const LONG: Duration = Duration::from_secs(120);
-
-/// A group and its three internal topics, unique to one test.
-struct Cluster {
-    group: String,
-    configs: String,
-    offsets: String,
-    statuses: String,
-}
-
-impl Cluster {
-    fn new() -> Cluster {
-        let group = unique_name("dist-group");
-        Cluster {
-            configs: format!("{group}-configs"),
-            offsets: format!("{group}-offsets"),
-            statuses: format!("{group}-status"),
-            group,
-        }
-    }
-
-    /// Starts one worker of this cluster.
-    fn worker(&self) -> Worker {
-        self.worker_with(&[])
-    }
-
-    /// Starts one worker of this cluster with extra (or overriding) properties.
-    fn worker_with(&self, extra: &[(&str, &str)]) -> Worker {
-        let mut props = vec![
-            ("group.id", self.group.as_str()),
-            ("config.storage.topic", &self.configs),
-            ("offset.storage.topic", &self.offsets),
-            ("offset.storage.partitions", "5"),
-            ("status.storage.topic", &self.statuses),
-            ("status.storage.partitions", "2"),
-            ("offset.flush.interval.ms", "500"),
-            ("scheduled.rebalance.max.delay.ms", "2000"),
-            // A sink task that moves rejoins its consumer group; do not wait 45 s for the dead consumer.
-            ("consumer.session.timeout.ms", "6000"),
-            ("consumer.heartbeat.interval.ms", "1000"),
-        ];
-        props.extend_from_slice(extra);
-        Worker::start_distributed(&props)
-    }
-}
 
 /// `POST /connectors`, retried while the group is still forming (409) or busy.
 #[track_caller]
@@ -127,7 +83,7 @@ fn latest_by_key(topic: &str) -> Vec<(String, Option<Value>)> {
 
 #[test]
 fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
-    let cluster = Cluster::new();
+    let cluster = Cluster::new("dist-group");
     let data = tempfile::tempdir().expect("temp dir");
     let input = data.path().join("input.txt");
     let expected = lines(1..=50);
@@ -274,7 +230,7 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
 
 #[test]
 fn two_workers_share_connectors_and_survive_a_sigkill() {
-    let cluster = Cluster::new();
+    let cluster = Cluster::new("dist-group");
     let data = tempfile::tempdir().expect("temp dir");
     let input = data.path().join("input.txt");
     let output = data.path().join("output.txt");
@@ -415,7 +371,7 @@ fn two_workers_share_connectors_and_survive_a_sigkill() {
 
 #[test]
 fn writes_through_either_worker_reach_the_whole_group() {
-    let cluster = Cluster::new();
+    let cluster = Cluster::new("dist-group");
     let data = tempfile::tempdir().expect("temp dir");
     let input = data.path().join("input.txt");
     write_lines(&input, &lines(1..=10));
@@ -556,7 +512,7 @@ fn writes_through_either_worker_reach_the_whole_group() {
 
 #[test]
 fn an_eager_group_runs_a_pipeline_over_two_workers() {
-    let cluster = Cluster::new();
+    let cluster = Cluster::new("dist-group");
     let data = tempfile::tempdir().expect("temp dir");
     let input = data.path().join("input.txt");
     let output = data.path().join("output.txt");
@@ -636,7 +592,7 @@ fn task_starts(worker: &Worker, name: &str, task: u64) -> usize {
 #[test]
 fn a_joining_worker_takes_a_share_without_restarting_the_rest_and_a_restarted_cluster_resumes() {
     const TASKS: u64 = 6;
-    let cluster = Cluster::new();
+    let cluster = Cluster::new("dist-group");
     let data = tempfile::tempdir().expect("temp dir");
     let topic = unique_name("dist-join");
     create_topic(&topic, TASKS as i32);
@@ -719,7 +675,7 @@ fn a_joining_worker_takes_a_share_without_restarting_the_rest_and_a_restarted_cl
 
 #[test]
 fn a_config_topic_with_more_than_one_partition_is_refused() {
-    let cluster = Cluster::new();
+    let cluster = Cluster::new("dist-group");
     create_topic(&cluster.configs, 3);
     let Err(failed) = std::panic::catch_unwind(|| cluster.worker()) else {
         panic!("a worker started with a 3-partition config topic");

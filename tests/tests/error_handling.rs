@@ -1,15 +1,14 @@
 //! Error handling end to end: a sink fed 1% malformed JSON sends every bad record to the dead letter queue with
 //! Kafka's context headers under `errors.tolerance=all`, and fails at the first bad record under `none`.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use connect_tests::{
-    client_config, create_topic, produce, read_complete_lines, unique_name, wait_until, Worker,
+    client_config, consume_n, create_topic, produce, read_complete_lines, unique_name, wait_until,
+    Worker,
 };
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::message::{Headers, Message};
-use rdkafka::{Offset, TopicPartitionList};
+use rdkafka::TopicPartitionList;
 use serde_json::json;
 
 const RECORDS: usize = 1000;
@@ -49,43 +48,6 @@ fn sink_config(topic: &str, out: &std::path::Path, extra: &[(&str, &str)]) -> se
     config
 }
 
-/// Reads `n` records with their headers from the start of `topic`.
-fn read_with_headers(topic: &str, n: usize) -> Vec<(i64, Vec<u8>, BTreeMap<String, String>)> {
-    let consumer: BaseConsumer = client_config()
-        .set("group.id", unique_name("dlq-reader"))
-        .create()
-        .unwrap();
-    let mut tpl = TopicPartitionList::new();
-    tpl.add_partition_offset(topic, 0, Offset::Beginning)
-        .unwrap();
-    consumer.assign(&tpl).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut out = Vec::new();
-    while out.len() < n && Instant::now() < deadline {
-        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
-            let headers = m
-                .headers()
-                .map(|hs| {
-                    hs.iter()
-                        .map(|h| {
-                            (
-                                h.key.to_string(),
-                                String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned(),
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            out.push((
-                m.offset(),
-                m.payload().unwrap_or_default().to_vec(),
-                headers,
-            ));
-        }
-    }
-    out
-}
-
 #[test]
 fn tolerance_all_sends_bad_records_to_the_dlq_with_context_headers() {
     let topic = unique_name("mixed-json");
@@ -122,11 +84,12 @@ fn tolerance_all_sends_bad_records_to_the_dlq_with_context_headers() {
     assert_eq!(read_complete_lines(&out), expected);
 
     let bad: Vec<usize> = (0..RECORDS).filter(|i| is_bad(*i)).collect();
-    let dead = read_with_headers(&dlq, bad.len());
+    let dead = consume_n(&dlq, bad.len(), Duration::from_secs(60));
     assert_eq!(dead.len(), bad.len(), "every bad record is in the DLQ");
-    for ((_, value, headers), i) in dead.iter().zip(&bad) {
+    for (record, i) in dead.iter().zip(&bad) {
+        let headers = &record.headers;
         assert_eq!(
-            String::from_utf8_lossy(value),
+            record.value_str(),
             format!("{{not json {i}"),
             "original bytes kept"
         );

@@ -11,8 +11,8 @@ use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    client_config, create_topic, pg_port, psql, target_dir, unique_name, wait_until,
-    workspace_root, write_properties, Worker,
+    client_config, consume_n, create_topic, postgres_source_props, psql, service_script,
+    services_up, target_dir, unique_name, wait_until, workspace_root, write_properties, Worker,
 };
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{json, Value};
@@ -28,19 +28,7 @@ static OPENSEARCH: OnceLock<Result<String, String>> = OnceLock::new();
 /// Starts (idempotently) the OpenSearch test server and returns its base URL.
 fn opensearch_url() -> String {
     let started = OPENSEARCH.get_or_init(|| {
-        let script = workspace_root().join("tests/scripts/services.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .args(["up", "broker", "opensearch"])
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        if !output.status.success() {
-            return Err(format!(
-                "`services.sh up broker opensearch` failed:\n{}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
+        services_up(&["broker", "opensearch"])?;
         let port = std::env::var("CONNECT_OPENSEARCH_PORT").unwrap_or_else(|_| "9200".into());
         Ok(format!("http://127.0.0.1:{port}"))
     });
@@ -441,6 +429,47 @@ fn malformed_documents_fail_the_task() {
 }
 
 #[test]
+fn malformed_documents_reported_to_the_dead_letter_queue() {
+    let dlq = unique_name("os-dlq");
+    let sink = Sink::start(
+        "os-malformed-report",
+        &[
+            ("behavior.on.malformed.documents", "report"),
+            ("errors.tolerance", "all"),
+            ("errors.deadletterqueue.topic.name", &dlq),
+            ("errors.deadletterqueue.topic.replication.factor", "1"),
+            ("errors.deadletterqueue.context.headers.enable", "true"),
+        ],
+        strict_index,
+    );
+    produce(&sink.topic, &malformed_records());
+    sink.wait_for("m3 indexed", || get_doc(&sink.index, "m3").is_some());
+    assert_eq!(get_doc(&sink.index, "m2"), None);
+    assert_eq!(count(&sink.index), 2);
+
+    let dead = consume_n(&dlq, 1, WAIT);
+    assert_eq!(dead.len(), 1, "only the malformed record: {dead:?}");
+    let record = &dead[0];
+    assert_eq!(record.key_str().as_deref(), Some("m2"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(record.value.as_deref().unwrap_or_default()).ok(),
+        Some(json!({"n": "not a number"})),
+        "the original bytes"
+    );
+    let headers = &record.headers;
+    assert_eq!(headers["__connect.errors.topic"], sink.topic);
+    assert_eq!(headers["__connect.errors.partition"], "0");
+    assert_eq!(headers["__connect.errors.offset"], "1");
+    assert_eq!(headers["__connect.errors.connector.name"], sink.name);
+    assert_eq!(headers["__connect.errors.stage"], "TASK_PUT");
+    assert!(
+        headers["__connect.errors.exception.message"].contains("mapper_parsing_exception"),
+        "{headers:?}"
+    );
+    sink.assert_running();
+}
+
+#[test]
 fn struct_like_keys_fail_with_the_smt_named() {
     // A JSON key read by JsonConverter is a map, which cannot be a document id.
     let sink = Sink::start(
@@ -655,17 +684,7 @@ fn server_restart_mid_stream_loses_no_record() {
         .collect();
     produce(&sink.topic, &records[..N / 2]);
     sink.wait_for("some documents", || count(&sink.index) >= N / 8);
-    let script = workspace_root().join("tests/scripts/opensearch.sh");
-    let restart = Command::new("bash")
-        .arg(&script)
-        .arg("restart")
-        .output()
-        .expect("running opensearch.sh restart");
-    assert!(
-        restart.status.success(),
-        "opensearch.sh restart: {}",
-        String::from_utf8_lossy(&restart.stderr)
-    );
+    service_script("opensearch.sh", &["restart"]).unwrap_or_else(|e| panic!("{e}"));
     produce(&sink.topic, &records[N / 2..]);
     let last = format!("id-{:05}", N - 1);
     sink.wait_for("the last record", || get_doc(&sink.index, &last).is_some());
@@ -845,17 +864,7 @@ fn table_rows(db: &str, table: &str) -> Vec<(String, Value)> {
 fn debezium_change_stream_keeps_an_index_in_step_with_a_table() {
     let _server = ServerLock::shared();
     let url = opensearch_url();
-    let script = workspace_root().join("tests/scripts/services.sh");
-    let up = Command::new("bash")
-        .arg(&script)
-        .args(["up", "postgres"])
-        .output()
-        .expect("running services.sh");
-    assert!(
-        up.status.success(),
-        "services.sh up postgres: {}",
-        String::from_utf8_lossy(&up.stderr)
-    );
+    services_up(&["postgres"]).unwrap_or_else(|e| panic!("{e}"));
     // One name for the database, slot, publication and topic prefix; the index is the topic lower-cased.
     let db = unique_name("os_cdc").replace('-', "_").to_lowercase();
     psql("postgres", &format!("CREATE DATABASE {db}"));
@@ -868,27 +877,10 @@ fn debezium_change_stream_keeps_an_index_in_step_with_a_table() {
     create_topic(&topic, 1);
     let files = tempfile::tempdir().expect("temp dir");
     let source = files.path().join("pg-source.properties");
-    let port = pg_port();
-    write_properties(
-        &source,
-        &[
-            ("name", &format!("{db}-source")),
-            (
-                "connector.class",
-                "io.debezium.connector.postgresql.PostgresConnector",
-            ),
-            ("tasks.max", "1"),
-            ("database.hostname", "127.0.0.1"),
-            ("database.port", &port),
-            ("database.user", "postgres"),
-            ("database.dbname", &db),
-            ("topic.prefix", &format!("{db}_srv")),
-            ("plugin.name", "pgoutput"),
-            ("slot.name", &db),
-            ("publication.name", &db),
-            ("poll.interval.ms", "50"),
-        ],
-    );
+    let source_props = postgres_source_props(&format!("{db}-source"), &db, &format!("{db}_srv"));
+    let source_props: Vec<(&str, &str)> =
+        source_props.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    write_properties(&source, &source_props);
     let sink_name = format!("{db}-sink");
     let sink = files.path().join("os-sink.properties");
     write_properties(

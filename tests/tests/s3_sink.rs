@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    create_topic, produce, target_dir, unique_name, wait_until, workspace_root, write_properties,
-    Worker,
+    create_topic, produce, service_script, services_up, target_dir, unique_name, wait_until,
+    workspace_root, write_properties, Worker,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -35,23 +35,7 @@ fn endpoint() -> String {
 /// Starts s3s-fs once per process (idempotent and locked across parallel test binaries).
 fn ensure_s3() {
     static UP: OnceLock<Result<(), String>> = OnceLock::new();
-    let result = UP.get_or_init(|| {
-        let script = workspace_root().join("tests/scripts/services.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .args(["up", "s3"])
-            .output()
-            .map_err(|e| format!("running {}: {e}", script.display()))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "`services.sh up s3` failed: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    });
+    let result = UP.get_or_init(|| services_up(&["s3"]));
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -634,7 +618,6 @@ fn scheduled_rotation_while_idle() {
 /// Restarts the S3 server (`s3.sh restart`) while the sink uploads multipart files: the task stays RUNNING, retries,
 /// and the bucket ends up with every record exactly once.
 #[test]
-#[ignore = "written but not yet run against the test services; run with --ignored before enabling"]
 fn s3_server_restart_mid_upload() {
     const N: usize = 160_000;
     const FLUSH: usize = 40_000;
@@ -650,17 +633,7 @@ fn s3_server_restart_mid_upload() {
         &[("flush.size", flush.as_str()), ("s3.part.size", "5242880")],
     );
     wait_for_objects(&sink, &bucket, 1, Duration::from_secs(60));
-    let script = workspace_root().join("tests/scripts/s3.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg("restart")
-        .output()
-        .expect("running s3.sh restart");
-    assert!(
-        out.status.success(),
-        "s3.sh restart failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    service_script("s3.sh", &["restart"]).unwrap_or_else(|e| panic!("{e}"));
     wait_for_objects(&sink, &bucket, N / FLUSH, Duration::from_secs(180));
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use connect_tests::{
-    consume_all, create_topic, unique_name, wait_until, write_lines, Rest, Worker,
+    consume_all, create_topic, unique_name, wait_until, write_lines, Cluster, Rest, Worker,
 };
 use serde_json::{json, Value};
 
@@ -224,28 +224,6 @@ fn logger_levels_change_what_the_worker_logs() {
     assert_eq!(all[herder]["level"], "DEBUG", "{all}");
 }
 
-/// Two workers of one fresh group, with their internal topics.
-struct Cluster {
-    group: String,
-    configs: String,
-    statuses: String,
-}
-
-impl Cluster {
-    fn worker(&self) -> Worker {
-        let offsets = format!("{}-offsets", self.group);
-        Worker::start_distributed(&[
-            ("group.id", &self.group),
-            ("config.storage.topic", &self.configs),
-            ("offset.storage.topic", &offsets),
-            ("offset.storage.partitions", "2"),
-            ("status.storage.topic", &self.statuses),
-            ("status.storage.partitions", "2"),
-            ("offset.flush.interval.ms", "500"),
-        ])
-    }
-}
-
 /// The raw value of the last record with `key` in `topic` (`Some(None)` for a tombstone, `None` if absent).
 fn last_value(topic: &str, key: &str) -> Option<Option<String>> {
     consume_all(topic, Duration::from_secs(3))
@@ -257,12 +235,7 @@ fn last_value(topic: &str, key: &str) -> Option<Option<String>> {
 
 #[test]
 fn distributed_workers_share_topics_through_the_status_topic_and_cluster_logger_levels() {
-    let group = unique_name("kip558-group");
-    let cluster = Cluster {
-        configs: format!("{group}-configs"),
-        statuses: format!("{group}-status"),
-        group,
-    };
+    let cluster = Cluster::new("kip558-group");
     let data = tempfile::tempdir().expect("temp dir");
     let input = data.path().join("in.txt");
     write_lines(&input, &["a", "b"]);

@@ -91,13 +91,7 @@ pub trait Herder: Send + Sync {
         name: &str,
         patch: std::collections::BTreeMap<String, Option<String>>,
     ) -> HerderResult<ConnectorInfo> {
-        let mut config = self.connector_config(name)?;
-        for (key, value) in patch {
-            match value {
-                Some(value) => config.insert(key, value),
-                None => config.remove(&key),
-            };
-        }
+        let config = apply_config_patch(self.connector_config(name)?, patch);
         self.put_connector_config(name, config, true, None)
             .map(|(_, info)| info)
     }
@@ -153,4 +147,18 @@ pub trait Herder: Send + Sync {
     }
     /// Stops every connector and task (graceful shutdown).
     fn shutdown(&self);
+}
+
+/// KIP-477 merge: each patch value replaces the stored one, a `None` removes the key.
+pub fn apply_config_patch(
+    mut config: Config,
+    patch: std::collections::BTreeMap<String, Option<String>>,
+) -> Config {
+    for (key, value) in patch {
+        match value {
+            Some(value) => config.insert(key, value),
+            None => config.remove(&key),
+        };
+    }
+    config
 }

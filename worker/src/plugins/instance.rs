@@ -227,9 +227,12 @@ impl SinkTask for PluginSinkTask {
             .map(drop)
     }
     fn put(&mut self, records: Vec<SinkRecord>) -> ConnectResult<()> {
+        self.put_borrowed(&records)
+    }
+    fn put_borrowed(&mut self, records: &[SinkRecord]) -> ConnectResult<()> {
         let req = encode(|e| {
             e.u32(records.len() as u32);
-            for r in &records {
+            for r in records {
                 e.record(r);
             }
             e

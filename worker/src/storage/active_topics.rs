@@ -59,7 +59,8 @@ impl TopicStatus {
 
 /// Where active topics are kept (Kafka's `StatusBackingStore` topic methods).
 pub trait ActiveTopicStore: Send + Sync {
-    fn topic(&self, connector: &str, topic: &str) -> Option<TopicStatus>;
+    /// Whether the connector already has `topic` as active (asked per record, so it clones nothing).
+    fn has_topic(&self, connector: &str, topic: &str) -> bool;
     fn put_topic(&self, status: TopicStatus);
     /// Every active topic of a connector, by topic name.
     fn topics(&self, connector: &str) -> Vec<TopicStatus>;
@@ -100,9 +101,9 @@ pub fn apply_topic_status(
 pub struct MemoryActiveTopics(Mutex<TopicCache>);
 
 impl ActiveTopicStore for MemoryActiveTopics {
-    fn topic(&self, connector: &str, topic: &str) -> Option<TopicStatus> {
+    fn has_topic(&self, connector: &str, topic: &str) -> bool {
         let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(connector)?.get(topic).cloned()
+        cache.get(connector).is_some_and(|t| t.contains_key(topic))
     }
     fn put_topic(&self, status: TopicStatus) {
         let mut cache = self.0.lock().unwrap_or_else(|p| p.into_inner());

@@ -173,9 +173,9 @@ impl KafkaStatusStore {
 
 /// Active topics live in the status topic: written from here, read back by every worker's reader thread.
 impl ActiveTopicStore for KafkaStatusStore {
-    fn topic(&self, connector: &str, topic: &str) -> Option<TopicStatus> {
+    fn has_topic(&self, connector: &str, topic: &str) -> bool {
         let topics = self.topics.lock().unwrap_or_else(|p| p.into_inner());
-        topics.get(connector)?.get(topic).cloned()
+        topics.get(connector).is_some_and(|t| t.contains_key(topic))
     }
 
     fn put_topic(&self, status: TopicStatus) {

@@ -101,7 +101,7 @@ impl StatusBoard {
         let Some(store) = &self.active_topics else {
             return;
         };
-        if store.topic(&id.connector, topic).is_none() {
+        if !store.has_topic(&id.connector, topic) {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64);

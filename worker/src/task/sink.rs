@@ -291,7 +291,7 @@ impl SinkRunner {
         metrics.batch_size.record(batch.len() as u64);
         loop {
             let started = Instant::now();
-            let result = self.setup.task.put(batch.clone());
+            let result = self.setup.task.put_borrowed(&batch);
             metrics.batch_time.record_millis(started.elapsed());
             match result {
                 Ok(()) => {

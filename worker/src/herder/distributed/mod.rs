@@ -19,7 +19,7 @@ use tracing::{info, warn};
 
 use super::offsets::{self, ConnectorOffset, ConnectorOffsets};
 use super::runtime::WorkerRuntime;
-use super::{Herder, HerderError, HerderResult, TargetState};
+use super::{apply_config_patch, Herder, HerderError, HerderResult, TargetState};
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::{DistributedConfig, WorkerConfig};
 use crate::distributed::protocol::ConnectProtocol;
@@ -491,6 +491,20 @@ impl Herder for DistributedHerder {
                 connector_type: kind.name().to_string(),
             },
         ))
+    }
+
+    /// Kafka patches on the leader, against the config topic read to end: a follower's local copy may not hold a
+    /// connector created a moment ago through another worker.
+    fn patch_connector_config(
+        &self,
+        name: &str,
+        patch: BTreeMap<String, Option<String>>,
+    ) -> HerderResult<ConnectorInfo> {
+        self.inner.require_leader()?;
+        self.inner.read_config_to_end()?;
+        let config = apply_config_patch(self.connector_config(name)?, patch);
+        self.put_connector_config(name, config, true, None)
+            .map(|(_, info)| info)
     }
 
     fn delete_connector(&self, name: &str) -> HerderResult<()> {
