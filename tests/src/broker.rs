@@ -301,6 +301,9 @@ fn assigned_consumer(topic: &str) -> BaseConsumer {
     let consumer: BaseConsumer = client_config()
         .set("group.id", unique_name("e2e-reader"))
         .set("enable.auto.commit", "false")
+        // tansu answers a fetch that found no data only when fetch.wait.max.ms has passed, even if records arrive
+        // meanwhile: librdkafka's 500 ms would add up to half a second to every read (and to measured latencies).
+        .set("fetch.wait.max.ms", "10")
         .set("allow.auto.create.topics", "false")
         .create()
         .unwrap_or_else(|e| panic!("creating consumer for {topic}: {e}"));

@@ -9,11 +9,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    consume_n, create_topic, produce, test_plugin_library, unique_name, wait_until,
+    consume_each, consume_n, create_topic, produce, test_plugin_library, unique_name, wait_until,
     write_properties, Worker,
 };
 
-const RECORDS: usize = 200_000;
+const RECORDS: usize = 1_000_000;
 /// The generator's string length; as JSON (schemas.enable=false) each value is this plus two quotes.
 const VALUE_SIZE: usize = 100;
 
@@ -23,12 +23,19 @@ fn json_value(seq: usize) -> String {
     format!("\"{value}\"")
 }
 
-fn read_all_in_background(topic: &str) -> JoinHandle<Instant> {
+/// Reads `topic` until it holds `RECORDS` records; returns when the first and the last of them arrived, so that
+/// start-up (of a worker, of a producer) is outside the measured span for both sides alike.
+fn read_all_in_background(topic: &str) -> JoinHandle<(Instant, Instant)> {
     let topic = topic.to_string();
     std::thread::spawn(move || {
-        let records = consume_n(&topic, RECORDS, Duration::from_secs(180));
-        assert_eq!(records.len(), RECORDS, "records in {topic}");
-        Instant::now()
+        let (mut first, mut count) = (None, 0);
+        let done = consume_each(&topic, Duration::from_secs(300), |_| {
+            first.get_or_insert_with(Instant::now);
+            count += 1;
+            count >= RECORDS
+        });
+        assert!(done, "{count} of {RECORDS} records in {topic}");
+        (first.expect("a first record"), Instant::now())
     })
 }
 
@@ -71,13 +78,13 @@ fn generator_source_and_discard_sink_against_raw_client() {
     let props = json_worker_props(&plugins_path);
     let props: Vec<(&str, &str)> = props.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
-    // Source half: both timed from the first record sent until a reader already waiting has all of them.
+    // Source half: both timed by a reader already waiting, from the first record it reads to the last.
     let raw_topic = unique_name("raw-json");
     create_topic(&raw_topic, 1);
     let reader = read_all_in_background(&raw_topic);
-    let started = Instant::now();
     produce(&raw_topic, (0..RECORDS).map(|i| (b"", json_value(i))));
-    let raw_source = reader.join().expect("raw reader") - started;
+    let (first, last) = reader.join().expect("raw reader");
+    let raw_source = last - first;
 
     let topic = unique_name("generated");
     create_topic(&topic, 1);
@@ -95,18 +102,23 @@ fn generator_source_and_discard_sink_against_raw_client() {
         ],
     );
     let reader = read_all_in_background(&topic);
-    let started = Instant::now();
     let worker = Worker::start_standalone(&props, &[connector]);
-    let connect_source = reader.join().expect("generated reader") - started;
+    let (first, last) = reader.join().expect("generated reader");
+    let connect_source = last - first;
     let first = consume_n(&topic, 1, Duration::from_secs(10));
     assert_eq!(first[0].value_str(), json_value(0), "same record bytes");
     drop(worker);
 
-    // Sink half: the raw consumer reads the topic from the start; the discard sink's consumer is timed from its first
-    // record read to its last record handed to put (after its group join), both read off /metrics.
-    let started = Instant::now();
-    consume_n(&raw_topic, RECORDS, Duration::from_secs(180));
-    let raw_sink = started.elapsed();
+    // Sink half: the raw consumer is timed from its first record read to its last; the discard sink's consumer from
+    // its first record read to its last record handed to put (after its group join), both read off /metrics.
+    let (mut first, mut count) = (None, 0);
+    consume_each(&raw_topic, Duration::from_secs(300), |_| {
+        first.get_or_insert_with(Instant::now);
+        count += 1;
+        count >= RECORDS
+    });
+    assert_eq!(count, RECORDS, "records read from {raw_topic}");
+    let raw_sink = first.expect("a first record").elapsed();
 
     let worker = Worker::start_standalone(&props, &[]);
     let created = worker.rest().post_json(
@@ -139,7 +151,7 @@ fn generator_source_and_discard_sink_against_raw_client() {
     println!(
         "pipeline_throughput: {RECORDS} records, {} bytes each as JSON\n\
          source: raw rdkafka producer {:.0} rec/s ({raw_source:.2?}); generator→JsonConverter→producer worker {:.0} rec/s \
-         ({connect_source:.2?}, incl. process start); ratio {:.2}\n\
+         ({connect_source:.2?}); ratio {:.2}\n\
          sink: raw rdkafka consumer {:.0} rec/s ({raw_sink:.2?}); consumer→JsonConverter→discard sink {:.0} rec/s \
          ({connect_sink:.2?}, first read to last put, /metrics polled); ratio {:.2}",
         VALUE_SIZE + 2,

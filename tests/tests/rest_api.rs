@@ -403,3 +403,76 @@ fn connector_lifecycle_over_rest() {
         "no connectors left after deleting both: {list}"
     );
 }
+
+/// `connector.client.config.override.policy`: `Principal` lets a connector override only the client principal
+/// settings, `None` nothing; a refused override is an error on its key in validation and a 400 on create.
+#[test]
+fn client_config_override_policy_refuses_overrides() {
+    let worker = Worker::start_standalone(
+        &[("connector.client.config.override.policy", "Principal")],
+        &[],
+    );
+    let rest = worker.rest();
+    let topic = unique_name("override-policy");
+    let config = json!({
+        "name": "overrides",
+        "connector.class": SINK_CLASS,
+        "topics": topic,
+        "file": worker.dir().join("out.txt").display().to_string(),
+        "consumer.override.max.poll.records": "10",
+        "consumer.override.security.protocol": "PLAINTEXT",
+    });
+    let refused = "The 'Principal' policy does not allow 'max.poll.records' to be overridden in the connector configuration.";
+    let validated = rest.put_json(
+        "/connector-plugins/FileStreamSinkConnector/config/validate",
+        &config,
+    );
+    expect_status(&worker, "validate", &validated, 200);
+    assert_eq!(validated.body["error_count"], 1, "{validated}");
+    let errors = |key: &str| -> Vec<Value> {
+        validated.body["configs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["value"]["name"] == key)
+            .flat_map(|c| c["value"]["errors"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    assert_eq!(
+        errors("consumer.override.max.poll.records"),
+        [json!(refused)]
+    );
+    assert!(errors("consumer.override.security.protocol").is_empty());
+    let created = rest.post_json(
+        "/connectors",
+        &json!({"name": "overrides", "config": config}),
+    );
+    expect_status(&worker, "create with a refused override", &created, 400);
+    let message = error_message(&worker, "create", &created);
+    assert!(message.contains(refused), "{message}");
+    expect_status(
+        &worker,
+        "not created",
+        &rest.get("/connectors/overrides"),
+        404,
+    );
+
+    let none =
+        Worker::start_standalone(&[("connector.client.config.override.policy", "None")], &[]);
+    let created = none.rest().post_json(
+        "/connectors",
+        &json!({"name": "source-overrides", "config": {
+            "connector.class": SOURCE_CLASS,
+            "topic": topic,
+            "file": none.dir().join("in.txt").display().to_string(),
+            "producer.override.linger.ms": "1",
+        }}),
+    );
+    expect_status(&none, "create a source with an override", &created, 400);
+    let message = error_message(&none, "create", &created);
+    assert!(
+        message
+            .contains("producer.override.linger.ms: The 'None' policy does not allow 'linger.ms'"),
+        "{message}"
+    );
+}

@@ -7,6 +7,8 @@ use connect_api::config::{
     with_prefix, ConfigDef, ConfigParseError, ConfigType, Importance, ParsedConfig,
 };
 
+use super::override_policy::{self, OverridePolicy};
+
 pub const BOOTSTRAP_SERVERS: &str = "bootstrap.servers";
 pub const KEY_CONVERTER: &str = "key.converter";
 pub const VALUE_CONVERTER: &str = "value.converter";
@@ -24,6 +26,7 @@ pub const CLIENT_ID: &str = "client.id";
 pub const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
 pub const TOPIC_TRACKING_ENABLE: &str = "topic.tracking.enable";
 pub const TOPIC_TRACKING_ALLOW_RESET: &str = "topic.tracking.allow.reset";
+pub const CLIENT_CONFIG_OVERRIDE_POLICY: &str = "connector.client.config.override.policy";
 
 pub const GROUP_ID: &str = "group.id";
 pub const CONFIG_STORAGE_TOPIC: &str = "config.storage.topic";
@@ -141,6 +144,9 @@ fn common_config_def() -> ConfigDef {
         .default_value("true")
         .define(TOPIC_TRACKING_ALLOW_RESET, ConfigType::Boolean, Importance::Low, "If set to true, it allows user requests to reset the set of active topics per connector.")
         .default_value("true")
+        .define(CLIENT_CONFIG_OVERRIDE_POLICY, ConfigType::String, Importance::Medium, "Class name or alias of implementation of ConnectorClientConfigOverridePolicy. Defines what client configurations can be overridden by the connector. The default implementation is 'All', meaning connector configurations can override all client properties. The other possible policies in the framework include 'None' to disallow connectors from overriding client properties, and 'Principal' to allow connectors to override only client principals.")
+        .default_value("All")
+        .one_of(override_policy::POLICY_NAMES)
         .add()
 }
 
@@ -163,6 +169,7 @@ pub struct WorkerConfig {
     pub topic_creation_enable: bool,
     pub topic_tracking_enable: bool,
     pub topic_tracking_allow_reset: bool,
+    pub client_override_policy: OverridePolicy,
 }
 
 /// Distributed mode's settings beyond [`WorkerConfig`].
@@ -266,6 +273,9 @@ impl WorkerConfig {
             topic_creation_enable: parsed.boolean(TOPIC_CREATION_ENABLE).unwrap_or(true),
             topic_tracking_enable: parsed.boolean(TOPIC_TRACKING_ENABLE).unwrap_or(true),
             topic_tracking_allow_reset: parsed.boolean(TOPIC_TRACKING_ALLOW_RESET).unwrap_or(true),
+            client_override_policy: OverridePolicy::from_setting(
+                parsed.string(CLIENT_CONFIG_OVERRIDE_POLICY),
+            ),
             raw,
         }
     }

@@ -135,8 +135,10 @@ pub trait Herder: Send + Sync {
         ))
     }
     fn validate(&self, config: &Config) -> HerderResult<ConfigInfos> {
-        validate_connector_config(self.plugins(), config)
+        validate_connector_config(self.plugins(), self.client_override_policy(), config)
     }
+    /// The worker's `connector.client.config.override.policy`.
+    fn client_override_policy(&self) -> crate::config::override_policy::OverridePolicy;
     /// KIP-558 active topics and whether they may be reset, per the worker config.
     fn topic_tracking(&self) -> TopicTracking;
     /// `PUT /admin/loggers/{namespace}?scope=cluster`: every worker of the cluster sets the level (standalone: this

@@ -248,7 +248,11 @@ impl WorkerRuntime {
             }
         }
         config.insert(NAME.to_string(), name.to_string());
-        let infos = match super::validate_connector_config(&self.plugins, config) {
+        let infos = match super::validate_connector_config(
+            &self.plugins,
+            self.worker.client_override_policy,
+            config,
+        ) {
             Ok(infos) => infos,
             Err(HerderError::Internal(msg)) => return Err(HerderError::BadRequest(format!(
                 "Connector configuration is invalid and contains the following 1 error(s):\n{CONNECTOR_CLASS}: {msg}\nYou can also find the above list of errors at the endpoint `/connector-plugins/{{connectorType}}/config/validate`"

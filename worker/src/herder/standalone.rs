@@ -11,6 +11,7 @@ use tracing::{error, info, warn};
 use super::offsets::{self, ConnectorOffset, ConnectorOffsets};
 use super::runtime::WorkerRuntime;
 use super::{HerderError, HerderResult, TargetState};
+use crate::config::override_policy::OverridePolicy;
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
 use crate::plugins::Plugins;
@@ -204,6 +205,10 @@ impl super::Herder for StandaloneHerder {
 
     fn plugins(&self) -> &Plugins {
         &self.rt.plugins
+    }
+
+    fn client_override_policy(&self) -> OverridePolicy {
+        self.rt.worker.client_override_policy
     }
 
     fn metrics(&self) -> String {

@@ -12,6 +12,7 @@ use super::{HerderError, HerderResult};
 use crate::config::connector::{
     framework_config_def, CONNECTOR_CLASS, PREDICATES, TOPICS, TOPICS_REGEX, TRANSFORMS,
 };
+use crate::config::override_policy::OverridePolicy;
 use crate::plugins::{PluginConnector, Plugins};
 use crate::rest::entities::{ConfigInfo, ConfigInfos, ConfigKeyInfo, ConfigValueInfo};
 use crate::task::topic_creation::TopicCreation;
@@ -101,8 +102,28 @@ fn check_chain(plugins: &Plugins, config: &Config, values: &mut [ConfigValue]) {
     }
 }
 
+/// Client overrides the worker's `connector.client.config.override.policy` refuses, each an error on its key.
+fn check_client_overrides(
+    policy: OverridePolicy,
+    kind: PluginKind,
+    config: &Config,
+    values: &mut Vec<ConfigValue>,
+) {
+    for (key, message) in policy.violations(config, kind) {
+        values.push(ConfigValue {
+            value: config.get(&key).cloned(),
+            errors: vec![message],
+            ..ConfigValue::new(key)
+        });
+    }
+}
+
 /// Validates a connector config: `Err` only when it names no usable connector class.
-pub fn validate_connector_config(plugins: &Plugins, config: &Config) -> HerderResult<ConfigInfos> {
+pub fn validate_connector_config(
+    plugins: &Plugins,
+    policy: OverridePolicy,
+    config: &Config,
+) -> HerderResult<ConfigInfos> {
     let Some(class) = config.get(CONNECTOR_CLASS).map(|c| c.trim().to_string()) else {
         return Err(HerderError::BadRequest(format!(
             "Connector config {config:?} contains no connector type"
@@ -122,6 +143,7 @@ pub fn validate_connector_config(plugins: &Plugins, config: &Config) -> HerderRe
         check_topic_creation(config, &mut values);
     }
     check_chain(plugins, config, &mut values);
+    check_client_overrides(policy, plugin.info.kind, config, &mut values);
     let own_values = match PluginConnector::create(plugin) {
         Ok(connector) => {
             connect_api::Connector::validate(&connector, config, &plugin.info.config_def)

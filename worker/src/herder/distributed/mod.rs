@@ -20,6 +20,7 @@ use tracing::{info, warn};
 use super::offsets::{self, ConnectorOffset, ConnectorOffsets};
 use super::runtime::WorkerRuntime;
 use super::{apply_config_patch, Herder, HerderError, HerderResult, TargetState};
+use crate::config::override_policy::OverridePolicy;
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::{DistributedConfig, WorkerConfig};
 use crate::distributed::protocol::ConnectProtocol;
@@ -400,6 +401,10 @@ impl Herder for DistributedHerder {
 
     fn plugins(&self) -> &Plugins {
         &self.inner.rt.plugins
+    }
+
+    fn client_override_policy(&self) -> OverridePolicy {
+        self.inner.rt.worker.client_override_policy
     }
 
     fn metrics(&self) -> String {
