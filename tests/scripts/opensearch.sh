@@ -20,12 +20,15 @@ DIR="$(service_dir "$SERVICE")"
 LOG="$(log_file "$SERVICE")"
 PORT_FILE="$DIR/port"
 INSTALL_DIR="$DIR/python"
+CLIENT_DIR="$DIR/client"
 OSMEM="$INSTALL_DIR/osmem_server/bin/osmem-server"
 
 svc_install() {
     pip_install_hashed "$SCRIPTS_DIR/requirements-opensearch.txt" "$INSTALL_DIR"
     [[ -f $OSMEM ]] || die "osmem-server installed but $OSMEM is missing (wheel layout changed?)"
     [[ -x $OSMEM ]] || chmod +x "$OSMEM"
+    # opensearch-py, for the tests that compare the sink's documents with the reference client's.
+    pip_install_hashed "$SCRIPTS_DIR/requirements-opensearch-client.txt" "$CLIENT_DIR"
 }
 
 recorded_port() {

@@ -469,6 +469,92 @@ fn malformed_documents_reported_to_the_dead_letter_queue() {
     sink.assert_running();
 }
 
+/// Indexes `(id, document)` pairs with opensearch-py's `helpers.bulk` (installed by opensearch.sh).
+fn index_with_opensearch_py(index: &str, docs: &[(String, Value)]) {
+    let home = std::env::var("CONNECT_TEST_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| workspace_root().join(".local/test-services"));
+    let python = std::env::var("CONNECT_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = Command::new(python)
+        .env("PYTHONPATH", home.join("opensearch/client"))
+        .arg(workspace_root().join("tests/scripts/opensearch_py_index.py"))
+        .args([opensearch_url().as_str(), index])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("running opensearch_py_index.py");
+    let lines: String = docs
+        .iter()
+        .map(|(id, doc)| format!("{}\n", json!({"id": id, "doc": doc})))
+        .collect();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(lines.as_bytes())
+        .expect("writing documents");
+    let out = child.wait_with_output().expect("opensearch_py_index.py");
+    assert!(
+        out.status.success(),
+        "opensearch-py bulk failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// JSON records through JsonConverter (schemaless) and the sink end up as the same documents opensearch-py's
+/// `helpers.bulk` indexes for the same input: strings with escapes and non-ASCII text, large integers, floats,
+/// nested objects and arrays, nulls and booleans.
+#[test]
+fn documents_match_what_opensearch_py_indexes() {
+    let input: Vec<(String, Value)> = vec![
+        ("plain".into(), json!({"name": "one", "n": 1, "ok": true})),
+        (
+            "text".into(),
+            json!({"s": "grüße ✓ \"quoted\" back\\slash\nnew line\ttab", "empty": ""}),
+        ),
+        (
+            "numbers".into(),
+            json!({"big": 9_007_199_254_740_993_i64, "neg": -42, "f": 1.5, "small": 1e-7, "pi": 3.141592653589793}),
+        ),
+        (
+            "nested".into(),
+            json!({"o": {"a": {"b": [1, 2, 3]}, "tags": ["x", "y"]}, "none": null, "no": false}),
+        ),
+        ("empties".into(), json!({"obj": {}, "list": []})),
+    ];
+    let sink = Sink::start_with(
+        "os-vs-py",
+        &[("key.ignore", "false"), ("schema.ignore", "true")],
+        &[
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("value.converter.schemas.enable", "false"),
+        ],
+        |_, _| {},
+    );
+    let records: Vec<(String, Option<String>)> =
+        input.iter().map(|(id, doc)| put(id, doc.clone())).collect();
+    produce(&sink.topic, &records);
+    sink.wait_for("every record indexed", || count(&sink.index) == input.len());
+    let py_index = format!("{}-py", sink.index);
+    index_with_opensearch_py(&py_index, &input);
+    let ours: Vec<(String, Value)> = documents(&sink.index)
+        .into_iter()
+        .map(|(id, doc, _)| (id, doc))
+        .collect();
+    let theirs: Vec<(String, Value)> = documents(&py_index)
+        .into_iter()
+        .map(|(id, doc, _)| (id, doc))
+        .collect();
+    assert_eq!(ours.len(), input.len(), "{ours:?}");
+    assert_eq!(ours, theirs);
+    sink.assert_running();
+}
+
 #[test]
 fn struct_like_keys_fail_with_the_smt_named() {
     // A JSON key read by JsonConverter is a map, which cannot be a document id.
