@@ -2,6 +2,11 @@
 //! logical replication with pgoutput over the streaming replication protocol, Debezium's change-event format and
 //! offsets, exported as a plugin library.
 
+/// Decoding and snapshot rows allocate many small values; mimalloc made the snapshot markedly faster than glibc's
+/// allocator did (figures in issue 7's note).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod config;
 pub mod connector;
 pub mod event;
