@@ -14,8 +14,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    create_topic, produce, service_script, services_up, target_dir, unique_name, wait_until,
-    workspace_root, write_properties, Worker,
+    consume_each, create_topic, produce, service_script, services_up, target_dir, unique_name,
+    wait_until, workspace_root, write_properties, Worker,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -695,23 +695,90 @@ fn throughput_json_and_parquet_200_byte_records() {
 fn throughput(label: &str, values: &[String], extra: &[(&str, &str)]) {
     let n = values.len();
     let flush = 50_000;
+    let files = n / flush;
     let (topic, bucket) = fresh("s3perf");
     produce(&topic, values.iter().map(|v| ("k", v.as_str())));
+    let bytes = (n * 200) as f64;
+
+    // Ceiling 1: the raw rdkafka consumer reading the same records, first record to last.
+    let (mut first, mut count) = (None, 0);
+    consume_each(&topic, Duration::from_secs(300), |_| {
+        first.get_or_insert_with(Instant::now);
+        count += 1;
+        count >= n
+    });
+    assert_eq!(count, n, "records read back from {topic}");
+    let raw_consume = first.expect("a first record").elapsed().as_secs_f64();
+
+    // Ceiling 2: boto3 (as `aws s3 cp` does: multipart, parts in parallel) uploading the same bytes as the same
+    // number of objects to another bucket of the same server.
+    let raw_bucket = format!("{bucket}-raw");
+    create_bucket(&raw_bucket);
+    let object_bytes = (flush * 200).to_string();
+    let raw_upload = boto3(
+        r#"
+import io, time
+data = b'x' * int(args[1])
+t = time.time()
+for i in range(int(args[2])):
+    s3.upload_fileobj(io.BytesIO(data), args[0], f'raw/{i}')
+print(json.dumps(time.time() - t))
+"#,
+        &[&raw_bucket, &object_bytes, &files.to_string()],
+    )
+    .as_f64()
+    .expect("upload seconds");
+
+    // The sink: from its first record read (off /metrics) until the last object is listed (the listing polls, so
+    // this overstates the time by up to one poll, about half a second).
     let flush_text = flush.to_string();
     let mut props = vec![
         ("flush.size", flush_text.as_str()),
         ("s3.part.size", "5242880"),
     ];
     props.extend_from_slice(extra);
-    let started = Instant::now();
     let sink = start_sink(&topic, &bucket, &props);
-    wait_for_objects(&sink, &bucket, n / flush, Duration::from_secs(600));
+    let read = format!(
+        "kafka_connect_sink_task_metrics_sink_record_read_total{{connector=\"{}\",task=\"0\"}}",
+        sink.name
+    );
+    let reading = wait_until(Duration::from_secs(120), || {
+        sink.worker
+            .rest()
+            .get("/metrics")
+            .text
+            .lines()
+            .any(|l| l.starts_with(&read) && !l.ends_with(" 0"))
+    });
+    assert!(
+        reading,
+        "the sink read nothing: {}",
+        sink.worker.log_tail(30)
+    );
+    let started = Instant::now();
+    wait_for_objects(&sink, &bucket, files, Duration::from_secs(600));
     let secs = started.elapsed().as_secs_f64();
-    let bytes = (n * 200) as f64;
+    let peak_kb =
+        std::fs::read_to_string(format!("/proc/{}/status", sink.worker.pid().unwrap_or(0)))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            })
+            .unwrap_or(0);
+    let ceiling = raw_consume.max(raw_upload);
     eprintln!(
-        "S3 sink, 1 task, {label} 200-byte records: {n} records, {:.1} MB in {secs:.2} s (incl. worker start): {:.1} MB/s, {:.0} records/s",
+        "S3 sink, 1 task, {label} 200-byte records: {n} records, {:.1} MB in {files} objects\n  \
+         sink {secs:.2} s: {:.1} MB/s, {:.0} records/s; worker peak RSS {} MB\n  \
+         raw rdkafka consumer {raw_consume:.2} s ({:.0} records/s); boto3 upload of the same bytes {raw_upload:.2} s \
+         ({:.1} MB/s); ratio to the lower ceiling {:.2}",
         bytes / 1e6,
         bytes / 1e6 / secs,
-        n as f64 / secs
+        n as f64 / secs,
+        peak_kb / 1024,
+        n as f64 / raw_consume,
+        bytes / 1e6 / raw_upload,
+        ceiling / secs
     );
 }
