@@ -516,7 +516,7 @@ fn documents_match_what_opensearch_py_indexes() {
         ),
         (
             "numbers".into(),
-            json!({"big": 9_007_199_254_740_993_i64, "neg": -42, "f": 1.5, "small": 1e-7, "pi": 3.141592653589793}),
+            json!({"big": 9_007_199_254_740_993_i64, "neg": -42, "f": 1.5, "small": 1e-7, "third": 0.333_333_333_333_333_3}),
         ),
         (
             "nested".into(),
