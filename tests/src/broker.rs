@@ -262,6 +262,20 @@ pub fn consume_each(topic: &str, timeout: Duration, mut each: impl FnMut(Record)
     false
 }
 
+/// Reads `topic` from the beginning until `n` records have arrived, keeping none of them; returns when the first and
+/// the `n`th arrived (for throughput figures that leave out client start-up). Panics if they do not within `timeout`.
+#[track_caller]
+pub fn read_span(topic: &str, n: usize, timeout: Duration) -> (Instant, Instant) {
+    let (mut first, mut count) = (None, 0);
+    let done = consume_each(topic, timeout, |_| {
+        first.get_or_insert_with(Instant::now);
+        count += 1;
+        count >= n
+    });
+    assert!(done, "{count} of {n} records in {topic} within {timeout:?}");
+    (first.expect("a first record"), Instant::now())
+}
+
 /// Reads `topic` from the beginning until `n` records have arrived; panics (saying how many came) if they do not
 /// within `timeout`. Returns exactly what was read, which may be more than `n` if more were in flight.
 #[track_caller]

@@ -12,13 +12,15 @@ pub mod worker;
 
 pub use broker::{
     client_config, consume_all, consume_each, consume_n, consume_until, count_records,
-    create_topic, ensure_broker, partition_count, produce, topic_config, try_create_topic, Record,
+    create_topic, ensure_broker, partition_count, produce, read_span, topic_config,
+    try_create_topic, Record,
 };
 pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
 pub use postgres::{pg_command, pg_port, postgres_source_props, psql, psql_file, PG_BIN};
 pub use rest::{Response, Rest};
 pub use util::{
-    free_port, service_script, services_up, tail_file, unique_name, wait_until, workspace_root,
+    free_port, service_script, services_home, services_up, tail_file, test_python, unique_name,
+    wait_until, workspace_root,
 };
 pub use worker::{
     plugin_dir, plugin_library, target_dir, test_plugin_library, worker_binary, Cluster, Worker,

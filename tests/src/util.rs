@@ -33,6 +33,20 @@ pub fn services_up(services: &[&str]) -> Result<(), String> {
     service_script("services.sh", &args)
 }
 
+/// The test services' state dir, as tests/scripts/lib.sh computes it (`CONNECT_TEST_HOME`, else
+/// `<workspace>/.local/test-services`); the service scripts install their Python tools under it.
+pub fn services_home() -> PathBuf {
+    match std::env::var_os("CONNECT_TEST_HOME") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => workspace_root().join(".local/test-services"),
+    }
+}
+
+/// The Python the service scripts install for (`CONNECT_TEST_PYTHON`, default `python3`).
+pub fn test_python() -> String {
+    std::env::var("CONNECT_TEST_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
 /// The workspace root (the directory holding the top-level Cargo.toml).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,7 +8,6 @@
 //! Every test uses its own topics and subjects, so they run in parallel with each other and with other tests.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -19,8 +18,8 @@ use connect_api::header::Headers;
 use connect_api::Config;
 use connect_converters::AvroConverter;
 use connect_tests::{
-    consume_n, create_topic, free_port, produce, read_complete_lines, services_up, unique_name,
-    wait_until, workspace_root, Worker,
+    consume_n, create_topic, free_port, produce, read_complete_lines, services_home, services_up,
+    test_python, unique_name, wait_until, workspace_root, Worker,
 };
 use serde_json::{json, Value as Json};
 
@@ -28,14 +27,6 @@ const CONVERTER: &str = "io.confluent.connect.avro.AvroConverter";
 const WAIT: Duration = Duration::from_secs(60);
 
 static REGISTRY: OnceLock<Result<String, String>> = OnceLock::new();
-
-/// The services' state dir, as tests/scripts/lib.sh computes it.
-fn state_dir() -> PathBuf {
-    match std::env::var_os("CONNECT_TEST_HOME") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => workspace_root().join(".local/test-services"),
-    }
-}
 
 /// Starts (idempotently) the test Schema Registry and returns its URL.
 fn registry_url() -> String {
@@ -55,11 +46,10 @@ fn registry_url() -> String {
 fn python(url: &str, action: &str, topic: &str, request: &Json) -> Json {
     registry_url(); // installs the Python clients
     let script = workspace_root().join("tests/scripts/avro_interop.py");
-    let python = std::env::var("CONNECT_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = Command::new(python)
+    let mut child = Command::new(test_python())
         .arg(&script)
         .args([url, action, topic])
-        .env("PYTHONPATH", state_dir().join("schema_registry/python"))
+        .env("PYTHONPATH", services_home().join("schema_registry/python"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use connect_tests::{
     client_config, consume_n, create_topic, postgres_source_props, psql, service_script,
-    services_up, target_dir, unique_name, wait_until, workspace_root, write_properties, Worker,
+    services_home, services_up, target_dir, test_python, unique_name, wait_until, workspace_root,
+    write_properties, Worker,
 };
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{json, Value};
@@ -471,12 +472,8 @@ fn malformed_documents_reported_to_the_dead_letter_queue() {
 
 /// Indexes `(id, document)` pairs with opensearch-py's `helpers.bulk` (installed by opensearch.sh).
 fn index_with_opensearch_py(index: &str, docs: &[(String, Value)]) {
-    let home = std::env::var("CONNECT_TEST_HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| workspace_root().join(".local/test-services"));
-    let python = std::env::var("CONNECT_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = Command::new(python)
-        .env("PYTHONPATH", home.join("opensearch/client"))
+    let mut child = Command::new(test_python())
+        .env("PYTHONPATH", services_home().join("opensearch/client"))
         .arg(workspace_root().join("tests/scripts/opensearch_py_index.py"))
         .args([opensearch_url().as_str(), index])
         .stdin(std::process::Stdio::piped())

@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    consume_each, consume_n, create_topic, produce, test_plugin_library, unique_name, wait_until,
+    consume_n, create_topic, produce, read_span, test_plugin_library, unique_name, wait_until,
     write_properties, Worker,
 };
 
@@ -27,16 +27,7 @@ fn json_value(seq: usize) -> String {
 /// start-up (of a worker, of a producer) is outside the measured span for both sides alike.
 fn read_all_in_background(topic: &str) -> JoinHandle<(Instant, Instant)> {
     let topic = topic.to_string();
-    std::thread::spawn(move || {
-        let (mut first, mut count) = (None, 0);
-        let done = consume_each(&topic, Duration::from_secs(300), |_| {
-            first.get_or_insert_with(Instant::now);
-            count += 1;
-            count >= RECORDS
-        });
-        assert!(done, "{count} of {RECORDS} records in {topic}");
-        (first.expect("a first record"), Instant::now())
-    })
+    std::thread::spawn(move || read_span(&topic, RECORDS, Duration::from_secs(300)))
 }
 
 /// Worker properties for a JSON pipeline with the test plugins on `plugin.path`.
@@ -111,14 +102,8 @@ fn generator_source_and_discard_sink_against_raw_client() {
 
     // Sink half: the raw consumer is timed from its first record read to its last; the discard sink's consumer from
     // its first record read to its last record handed to put (after its group join), both read off /metrics.
-    let (mut first, mut count) = (None, 0);
-    consume_each(&raw_topic, Duration::from_secs(300), |_| {
-        first.get_or_insert_with(Instant::now);
-        count += 1;
-        count >= RECORDS
-    });
-    assert_eq!(count, RECORDS, "records read from {raw_topic}");
-    let raw_sink = first.expect("a first record").elapsed();
+    let (first, last) = read_span(&raw_topic, RECORDS, Duration::from_secs(300));
+    let raw_sink = last - first;
 
     let worker = Worker::start_standalone(&props, &[]);
     let created = worker.rest().post_json(

@@ -8,14 +8,13 @@
 //! `CARGO_TARGET_DIR=/tmp/target-s3 cargo test -p connect-tests --test s3_sink -- --nocapture`.
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    consume_each, create_topic, produce, service_script, services_up, target_dir, unique_name,
-    wait_until, workspace_root, write_properties, Worker,
+    create_topic, produce, read_span, service_script, services_home, services_up, target_dir,
+    test_python, unique_name, wait_until, write_properties, Worker,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -59,14 +58,11 @@ s3.meta.events.unregister('after-call.s3.ListObjectsV2', h.decode_list_object_v2
 #[track_caller]
 fn boto3(script: &str, args: &[&str]) -> Value {
     ensure_s3();
-    let home = std::env::var("CONNECT_TEST_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace_root().join(".local/test-services"));
-    let python = std::env::var("CONNECT_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let home = services_home();
     // boto3, and the Avro/Parquet readers of requirements-s3.txt (both installed by s3.sh).
     let path = std::env::join_paths([home.join("s3/python"), home.join("s3/readers")])
         .expect("PYTHONPATH");
-    let out = Command::new(python)
+    let out = Command::new(test_python())
         .env("PYTHONPATH", path)
         .arg("-c")
         .arg(format!("{PY_PRELUDE}\n{script}"))
@@ -701,14 +697,8 @@ fn throughput(label: &str, values: &[String], extra: &[(&str, &str)]) {
     let bytes = (n * 200) as f64;
 
     // Ceiling 1: the raw rdkafka consumer reading the same records, first record to last.
-    let (mut first, mut count) = (None, 0);
-    consume_each(&topic, Duration::from_secs(300), |_| {
-        first.get_or_insert_with(Instant::now);
-        count += 1;
-        count >= n
-    });
-    assert_eq!(count, n, "records read back from {topic}");
-    let raw_consume = first.expect("a first record").elapsed().as_secs_f64();
+    let (first, last) = read_span(&topic, n, Duration::from_secs(300));
+    let raw_consume = (last - first).as_secs_f64();
 
     // Ceiling 2: boto3 (as `aws s3 cp` does: multipart, parts in parallel) uploading the same bytes as the same
     // number of objects to another bucket of the same server.
