@@ -318,6 +318,9 @@ fn assigned_consumer(topic: &str) -> BaseConsumer {
         // tansu answers a fetch that found no data only when fetch.wait.max.ms has passed, even if records arrive
         // meanwhile: librdkafka's 500 ms would add up to half a second to every read (and to measured latencies).
         .set("fetch.wait.max.ms", "10")
+        // The worker's own consumer default (worker/src/kafka): without it librdkafka pauses a full partition queue
+        // for 1 s, and the raw baseline of the throughput measurements would be throttled where the worker is not.
+        .set("fetch.queue.backoff.ms", "10")
         .set("allow.auto.create.topics", "false")
         .create()
         .unwrap_or_else(|e| panic!("creating consumer for {topic}: {e}"));

@@ -24,10 +24,14 @@ fn json_value(seq: usize) -> String {
 }
 
 /// Reads `topic` until it holds `RECORDS` records; returns when the first and the last of them arrived, so that
-/// start-up (of a worker, of a producer) is outside the measured span for both sides alike.
+/// start-up (of a worker, of a producer) is outside the measured span for both sides alike. Returns after the reader
+/// had time to reach its first fetch of the empty new topic: a reader still starting when a 1.5 s production began
+/// saw its first record near the end and reported the whole topic as if produced in 30 ms.
 fn read_all_in_background(topic: &str) -> JoinHandle<(Instant, Instant)> {
     let topic = topic.to_string();
-    std::thread::spawn(move || read_span(&topic, RECORDS, Duration::from_secs(300)))
+    let reader = std::thread::spawn(move || read_span(&topic, RECORDS, Duration::from_secs(300)));
+    std::thread::sleep(Duration::from_secs(2));
+    reader
 }
 
 /// Worker properties for a JSON pipeline with the test plugins on `plugin.path`.

@@ -29,6 +29,13 @@ const JAVA_ONLY: &[&str] = &[
     "retry.backoff.max.ms",
 ];
 
+/// librdkafka stops fetching a partition whose local queue passed `queued.min.messages` and, since 2.4, waits
+/// `fetch.queue.backoff.ms` (1 s by default) before it looks again, however fast the queue drains. Java's consumer
+/// fetches again as soon as its buffer for the partition is consumed; a short backoff comes close: a discard sink
+/// on a 1 M-record topic went from 174k to 972k records/s with 10 ms. Worker `consumer.*` and per-connector
+/// overrides still win.
+pub const FETCH_QUEUE_BACKOFF: (&str, &str) = ("fetch.queue.backoff.ms", "10");
+
 fn client(settings: BTreeMap<String, String>) -> ClientConfig {
     let mut cfg = ClientConfig::new();
     for (k, v) in settings {
@@ -71,6 +78,7 @@ pub fn consumer_config(
     s.insert("group.id".into(), format!("connect-{connector_name}"));
     s.insert("enable.auto.commit".into(), "false".into());
     s.insert("auto.offset.reset".into(), "earliest".into());
+    s.insert(FETCH_QUEUE_BACKOFF.0.into(), FETCH_QUEUE_BACKOFF.1.into());
     s.insert("client.id".into(), client_id.to_string());
     s.extend(worker.with_prefix("consumer."));
     s.extend(with_prefix(connector, "consumer.override."));
@@ -96,4 +104,47 @@ pub fn max_poll_records(worker: &WorkerConfig, connector: &Config) -> usize {
         .or_else(|| worker.raw.get("consumer.max.poll.records"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(500)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(kv: &[(&str, &str)]) -> BTreeMap<String, String> {
+        kv.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn worker(extra: &[(&str, &str)]) -> WorkerConfig {
+        let mut raw = pairs(&[
+            (
+                "key.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            (
+                "value.converter",
+                "org.apache.kafka.connect.json.JsonConverter",
+            ),
+            ("offset.storage.file.filename", "/tmp/offsets"),
+        ]);
+        raw.extend(pairs(extra));
+        WorkerConfig::standalone(raw).expect("worker config")
+    }
+
+    #[test]
+    fn sink_consumers_refetch_quickly_unless_configured_otherwise() {
+        let none = Config::default();
+        let default = consumer_config(&worker(&[]), &none, "c", "id");
+        assert_eq!(default.get("fetch.queue.backoff.ms"), Some("10"));
+        assert_eq!(default.get("group.id"), Some("connect-c"));
+
+        let from_worker = worker(&[("consumer.fetch.queue.backoff.ms", "200")]);
+        let cfg = consumer_config(&from_worker, &none, "c", "id");
+        assert_eq!(cfg.get("fetch.queue.backoff.ms"), Some("200"));
+
+        let connector: Config = pairs(&[("consumer.override.fetch.queue.backoff.ms", "50")]);
+        let cfg = consumer_config(&from_worker, &connector, "c", "id");
+        assert_eq!(cfg.get("fetch.queue.backoff.ms"), Some("50"));
+    }
 }

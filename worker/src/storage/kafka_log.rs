@@ -14,6 +14,7 @@ use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tracing::info;
 
 use crate::kafka::topics::{create_topic, Created, TopicSettings};
+use crate::kafka::FETCH_QUEUE_BACKOFF;
 
 /// One record read from the log.
 pub struct LogRecord<'a> {
@@ -105,6 +106,9 @@ impl KafkaLog {
             .set("group.id", format!("{client_id}-unused"))
             .set("enable.auto.commit", "false")
             .set("enable.partition.eof", "false");
+        if consumer_config.get(FETCH_QUEUE_BACKOFF.0).is_none() {
+            consumer_config.set(FETCH_QUEUE_BACKOFF.0, FETCH_QUEUE_BACKOFF.1);
+        }
         let consumer: BaseConsumer = consumer_config.create().map_err(|e| e.to_string())?;
         let metadata = consumer
             .fetch_metadata(Some(topic), Duration::from_secs(30))
