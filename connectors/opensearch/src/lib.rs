@@ -6,6 +6,11 @@
 //! (Connect values to JSON), `mapping` (index mappings from schemas), `service` (the `opensearch` client, `_bulk`
 //! with retries, per-item outcomes), `task` (batching, in-flight requests, error behaviours, commits).
 
+/// A plugin library allocates with its own allocator (memory never crosses the ABI); mimalloc, as in the worker,
+/// instead of glibc's for the many small values a batch decodes into.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod config;
 pub mod connector;
 pub mod encoder;

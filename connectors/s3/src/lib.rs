@@ -2,6 +2,11 @@
 //! same object layout (`<topics.dir>/<topic>/<encoded partition>/<topic>+<partition>+<start offset>.<ext>`) and the
 //! same exactly-once commit protocol (deterministic file names, offsets released only after the upload).
 
+/// A plugin library allocates with its own allocator (memory never crosses the ABI); mimalloc, as in the worker,
+/// instead of glibc's for the many small values a batch decodes into.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod avro_file;
 pub mod config;
 pub mod format;

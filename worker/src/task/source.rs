@@ -81,6 +81,9 @@ struct SubmittedRecords {
     base: usize,
     queue: VecDeque<Submitted>,
     committable: HashMap<String, (OffsetMap, OffsetMap)>,
+    /// The key of the partition acked last: consecutive records usually share it, which spares serializing the
+    /// partition into a key per record.
+    last_key: Option<String>,
 }
 
 impl SubmittedRecords {
@@ -102,11 +105,18 @@ impl SubmittedRecords {
         while self.queue.front().is_some_and(|e| e.acked) {
             let done = self.queue.pop_front().expect("front exists");
             self.base += 1;
-            if !done.partition.is_empty() || !done.offset.is_empty() {
-                self.committable.insert(
-                    offset_key("", &done.partition),
-                    (done.partition, done.offset),
-                );
+            if done.partition.is_empty() && done.offset.is_empty() {
+                continue;
+            }
+            let same = self.last_key.as_ref().and_then(|k| self.committable.get_mut(k));
+            match same {
+                Some(entry) if entry.0 == done.partition => entry.1 = done.offset,
+                _ => {
+                    let key = offset_key("", &done.partition);
+                    self.committable
+                        .insert(key.clone(), (done.partition, done.offset));
+                    self.last_key = Some(key);
+                }
             }
         }
     }
@@ -282,14 +292,18 @@ impl SourceRunner {
         if let Some(creation) = &mut self.setup.topic_creation {
             creation.ensure(&record.topic)?;
         }
-        let mut kafka_headers = OwnedHeaders::new_with_capacity(headers.len());
-        for (k, v) in &headers {
-            kafka_headers = kafka_headers.insert(Header {
-                key: k,
-                value: v.as_deref(),
-            });
+        let mut out = BaseRecord::with_opaque_to(&record.topic, seq);
+        // librdkafka allocates a header list even when empty; most records carry none.
+        if !headers.is_empty() {
+            let mut kafka_headers = OwnedHeaders::new_with_capacity(headers.len());
+            for (k, v) in &headers {
+                kafka_headers = kafka_headers.insert(Header {
+                    key: k,
+                    value: v.as_deref(),
+                });
+            }
+            out = out.headers(kafka_headers);
         }
-        let mut out = BaseRecord::with_opaque_to(&record.topic, seq).headers(kafka_headers);
         if let Some(k) = &key {
             out = out.key(k);
         }
@@ -415,8 +429,30 @@ mod tests {
         s.ack(a);
         assert_eq!(
             s.take_committable(),
-            vec![(p, Some(map(json!({"position": 30}))))]
+            vec![(p.clone(), Some(map(json!({"position": 30}))))]
         );
         assert_eq!(s.in_flight(), 0);
+
+        // Interleaved partitions each keep their own latest offset, also after a drain.
+        let q = map(json!({"filename": "g"}));
+        for (part, pos) in [(&p, 40), (&q, 5), (&p, 50), (&q, 6)] {
+            let seq = s.submit(part.clone(), map(json!({ "position": pos })));
+            s.ack(seq);
+        }
+        let mut committed = s.take_committable();
+        committed.sort_by_key(|(part, _)| part["filename"].as_str().map(str::to_string));
+        assert_eq!(
+            committed,
+            vec![
+                (p.clone(), Some(map(json!({"position": 50})))),
+                (q.clone(), Some(map(json!({"position": 6})))),
+            ]
+        );
+        let seq = s.submit(q.clone(), map(json!({"position": 7})));
+        s.ack(seq);
+        assert_eq!(
+            s.take_committable(),
+            vec![(q, Some(map(json!({"position": 7}))))]
+        );
     }
 }
