@@ -1,5 +1,5 @@
 //! What both worker modes do around their herder: the worker id and Kafka cluster id they report, the REST
-//! listener, and serving until SIGINT/SIGTERM.
+//! listeners, and serving until SIGINT/SIGTERM.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,15 +11,11 @@ use tracing::{info, warn};
 
 use crate::config::worker::WorkerConfig;
 use crate::herder::Herder;
-use crate::rest::{self, SharedHerder};
+use crate::rest::{self, RestServerSetup, SharedHerder};
 
 /// `host:port` the worker reports as `worker_id` (advertised settings first, then the first listener).
 pub fn worker_id(config: &WorkerConfig) -> Result<String> {
-    let listener = config
-        .listeners
-        .first()
-        .ok_or_else(|| anyhow!("`listeners` is empty"))?;
-    let bind = rest::bind_address(listener).map_err(|e| anyhow!(e))?;
+    let bind = first_listener(config)?.bind;
     let (bind_host, bind_port) = bind.rsplit_once(':').unwrap_or((&bind, "8083"));
     let host = config.advertised_host.clone().unwrap_or_else(|| {
         if bind_host == "0.0.0.0" {
@@ -50,26 +46,31 @@ pub fn cluster_id(bootstrap: &str) -> Option<String> {
     fetched
 }
 
-/// The address the REST API binds: the first of `listeners` (the others are not served yet, which is logged).
-pub fn rest_bind_address(worker: &WorkerConfig) -> Result<String> {
-    if worker.listeners.len() > 1 {
-        warn!(
-            "Only the first listener ({}) is served so far",
-            worker.listeners[0]
-        );
-    }
-    let first = worker
+fn first_listener(config: &WorkerConfig) -> Result<rest::Listener> {
+    let listener = config
         .listeners
         .first()
         .ok_or_else(|| anyhow!("`listeners` is empty"))?;
-    rest::bind_address(first).map_err(|e| anyhow!(e))
+    rest::parse_listener(listener).map_err(|e| anyhow!(e))
 }
 
-/// Serves the REST API on `bind` for `herder`, runs `after_listen` (blocking) once the port is open, then waits for
-/// SIGINT/SIGTERM and shuts the herder down.
+/// The URL other workers reach this one at: the first listener's scheme with the worker id.
+pub fn advertised_url(config: &WorkerConfig, id: &str) -> Result<String> {
+    Ok(format!("{}://{id}/", first_listener(config)?.scheme()))
+}
+
+/// The REST listeners, TLS and basic auth settings, loaded and checked (`KAFKA_OPTS` names the JAAS file).
+pub fn rest_setup(worker: &WorkerConfig) -> Result<RestServerSetup> {
+    let kafka_opts = std::env::var("KAFKA_OPTS").ok();
+    RestServerSetup::from_worker(worker, kafka_opts.as_deref())
+        .map_err(|e| anyhow!("invalid REST server settings: {e}"))
+}
+
+/// Serves the REST API on every listener of `setup` for `herder`, runs `after_listen` (blocking) once the ports are
+/// open, then waits for SIGINT/SIGTERM and shuts the herder down.
 pub fn serve_until_shutdown<H: Herder + 'static>(
     herder: Arc<H>,
-    bind: &str,
+    setup: RestServerSetup,
     id: &str,
     started: Instant,
     after_listen: impl FnOnce(Arc<H>) -> Result<()> + Send + 'static,
@@ -79,19 +80,39 @@ pub fn serve_until_shutdown<H: Herder + 'static>(
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .with_context(|| format!("cannot listen on {bind}"))?;
-        info!(
-            "REST server listening on http://{bind}/, worker id {id}, started in {} ms",
-            started.elapsed().as_millis()
-        );
-        let server = tokio::spawn(async move { axum::serve(listener, rest::router(shared)).await });
+        let app = rest::router(shared, setup.auth.clone());
+        let mut servers = Vec::new();
+        for (listener, tls) in setup.listeners {
+            let bind = &listener.bind;
+            let tcp = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind}"))?;
+            info!(
+                "REST server listening on {}://{bind}/{}, worker id {id}, started in {} ms",
+                listener.scheme(),
+                if setup.auth.is_some() {
+                    " (basic auth)"
+                } else {
+                    ""
+                },
+                started.elapsed().as_millis()
+            );
+            let app = app.clone();
+            servers.push(match tls {
+                Some(tls) => {
+                    let tls = rest::tls::TlsListener::new(tcp, tls)?;
+                    tokio::spawn(async move { axum::serve(tls, app).await })
+                }
+                None => tokio::spawn(async move { axum::serve(tcp, app).await }),
+            });
+        }
         let h = herder.clone();
         tokio::task::spawn_blocking(move || after_listen(h)).await??;
         shutdown_signal().await;
         info!("Shutting down");
-        server.abort();
+        for server in servers {
+            server.abort();
+        }
         tokio::task::spawn_blocking(move || herder.shutdown()).await?;
         Ok(())
     })

@@ -15,7 +15,7 @@ use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
 use crate::herder::{Herder, StandaloneHerder};
 use crate::plugins::Plugins;
-use crate::process::{cluster_id, rest_bind_address, serve_until_shutdown, worker_id};
+use crate::process::{cluster_id, rest_setup, serve_until_shutdown, worker_id};
 use crate::storage::FileOffsetStore;
 
 /// A connector file: `.properties`, or `.json` either as `{"name","config"}` or as a flat config map.
@@ -77,6 +77,7 @@ pub fn run(worker_file: &Path, connector_files: &[&Path]) -> Result<()> {
     if worker.offset_file.is_empty() {
         bail!("Missing required configuration \"offset.storage.file.filename\"");
     }
+    let rest = rest_setup(&worker)?;
     let connectors = connector_files
         .iter()
         .map(|f| load_connector_file(f))
@@ -84,7 +85,6 @@ pub fn run(worker_file: &Path, connector_files: &[&Path]) -> Result<()> {
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let offsets = Arc::new(FileOffsetStore::open(&worker.offset_file)?);
     let id = worker_id(&worker)?;
-    let bind = rest_bind_address(&worker)?;
     let cluster_id = cluster_id(&worker.bootstrap_servers);
     let herder = Arc::new(StandaloneHerder::new(
         worker,
@@ -94,7 +94,7 @@ pub fn run(worker_file: &Path, connector_files: &[&Path]) -> Result<()> {
         providers,
         offsets,
     ));
-    serve_until_shutdown(herder, &bind, &id, started, move |herder| {
+    serve_until_shutdown(herder, rest, &id, started, move |herder| {
         for (name, config) in connectors {
             match herder.put_connector_config(&name.clone(), config, false, None) {
                 Ok((_, info)) => info!("Created connector {}", info.name),

@@ -27,6 +27,21 @@ pub const TOPIC_CREATION_ENABLE: &str = "topic.creation.enable";
 pub const TOPIC_TRACKING_ENABLE: &str = "topic.tracking.enable";
 pub const TOPIC_TRACKING_ALLOW_RESET: &str = "topic.tracking.allow.reset";
 pub const CLIENT_CONFIG_OVERRIDE_POLICY: &str = "connector.client.config.override.policy";
+pub const REST_EXTENSION_CLASSES: &str = "rest.extension.classes";
+// REST server and client TLS (each may also be given with the `listeners.https.` prefix; see `rest::tls`).
+pub const SSL_KEYSTORE_TYPE: &str = "ssl.keystore.type";
+pub const SSL_KEYSTORE_LOCATION: &str = "ssl.keystore.location";
+pub const SSL_KEYSTORE_PASSWORD: &str = "ssl.keystore.password";
+pub const SSL_KEYSTORE_CERTIFICATE_CHAIN: &str = "ssl.keystore.certificate.chain";
+pub const SSL_KEYSTORE_KEY: &str = "ssl.keystore.key";
+pub const SSL_KEY_PASSWORD: &str = "ssl.key.password";
+pub const SSL_TRUSTSTORE_TYPE: &str = "ssl.truststore.type";
+pub const SSL_TRUSTSTORE_LOCATION: &str = "ssl.truststore.location";
+pub const SSL_TRUSTSTORE_PASSWORD: &str = "ssl.truststore.password";
+pub const SSL_TRUSTSTORE_CERTIFICATES: &str = "ssl.truststore.certificates";
+pub const SSL_CLIENT_AUTH: &str = "ssl.client.auth";
+/// Kafka's default key and trust store type; only PEM is supported here.
+pub const DEFAULT_STORE_TYPE: &str = "JKS";
 
 pub const GROUP_ID: &str = "group.id";
 pub const CONFIG_STORAGE_TOPIC: &str = "config.storage.topic";
@@ -147,6 +162,31 @@ fn common_config_def() -> ConfigDef {
         .define(CLIENT_CONFIG_OVERRIDE_POLICY, ConfigType::String, Importance::Medium, "Class name or alias of implementation of ConnectorClientConfigOverridePolicy. Defines what client configurations can be overridden by the connector. The default implementation is 'All', meaning connector configurations can override all client properties. The other possible policies in the framework include 'None' to disallow connectors from overriding client properties, and 'Principal' to allow connectors to override only client principals.")
         .default_value("All")
         .one_of(override_policy::POLICY_NAMES)
+        .define(REST_EXTENSION_CLASSES, ConfigType::List, Importance::Low, "Comma-separated names of ConnectRestExtension classes. Only org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension is supported (HTTP basic authentication, JAAS file from -Djava.security.auth.login.config in KAFKA_OPTS); others are logged and ignored.")
+        .default_value("")
+        .define(SSL_KEYSTORE_TYPE, ConfigType::String, Importance::Medium, "The file format of the key store file of https listeners. Only PEM is supported.")
+        .default_value(DEFAULT_STORE_TYPE)
+        .define(SSL_KEYSTORE_LOCATION, ConfigType::String, Importance::High, "The location of the key store file of https listeners: a PEM file holding the private key and the certificate chain.")
+        .default_null()
+        .define(SSL_KEYSTORE_PASSWORD, ConfigType::Password, Importance::High, "The store password for the key store file. Not used with PEM key stores.")
+        .default_null()
+        .define(SSL_KEYSTORE_CERTIFICATE_CHAIN, ConfigType::Password, Importance::High, "Certificate chain in PEM format, given inline instead of ssl.keystore.location.")
+        .default_null()
+        .define(SSL_KEYSTORE_KEY, ConfigType::Password, Importance::High, "Private key in PEM format (unencrypted PKCS#8, PKCS#1 or SEC1), given inline instead of ssl.keystore.location.")
+        .default_null()
+        .define(SSL_KEY_PASSWORD, ConfigType::Password, Importance::High, "The password of the private key. Encrypted PEM keys are not supported: decrypt the key instead.")
+        .default_null()
+        .define(SSL_TRUSTSTORE_TYPE, ConfigType::String, Importance::Medium, "The file format of the trust store file the worker's REST client uses. Only PEM is supported.")
+        .default_value(DEFAULT_STORE_TYPE)
+        .define(SSL_TRUSTSTORE_LOCATION, ConfigType::String, Importance::High, "The location of the trust store file (PEM certificates) the worker's REST client trusts for https peers; the built-in Mozilla roots if unset.")
+        .default_null()
+        .define(SSL_TRUSTSTORE_PASSWORD, ConfigType::Password, Importance::High, "The password for the trust store file. Not used with PEM trust stores.")
+        .default_null()
+        .define(SSL_TRUSTSTORE_CERTIFICATES, ConfigType::Password, Importance::High, "Trusted certificates in PEM format, given inline instead of ssl.truststore.location.")
+        .default_null()
+        .define(SSL_CLIENT_AUTH, ConfigType::String, Importance::Low, "Whether https listeners request client certificates. Only none is supported.")
+        .default_value("none")
+        .one_of_ignore_case(&["none", "requested", "required"])
         .add()
 }
 
@@ -170,6 +210,7 @@ pub struct WorkerConfig {
     pub topic_tracking_enable: bool,
     pub topic_tracking_allow_reset: bool,
     pub client_override_policy: OverridePolicy,
+    pub rest_extension_classes: Vec<String>,
 }
 
 /// Distributed mode's settings beyond [`WorkerConfig`].
@@ -276,6 +317,7 @@ impl WorkerConfig {
             client_override_policy: OverridePolicy::from_setting(
                 parsed.string(CLIENT_CONFIG_OVERRIDE_POLICY),
             ),
+            rest_extension_classes: parsed.list(REST_EXTENSION_CLASSES),
             raw,
         }
     }

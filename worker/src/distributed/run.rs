@@ -13,7 +13,7 @@ use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
 use crate::herder::{DistributedHerder, DistributedSetup};
 use crate::plugins::Plugins;
-use crate::process::{cluster_id, rest_bind_address, serve_until_shutdown, worker_id};
+use crate::process::{advertised_url, cluster_id, rest_setup, serve_until_shutdown, worker_id};
 
 /// Runs a distributed worker until SIGINT/SIGTERM.
 pub fn run(worker_file: &Path) -> Result<()> {
@@ -23,11 +23,11 @@ pub fn run(worker_file: &Path) -> Result<()> {
         ConfigProviders::from_worker_config(&raw).context("invalid config.providers settings")?;
     let (worker, dist) = WorkerConfig::distributed(providers.resolve_all(&raw))
         .context("invalid worker configuration")?;
+    let rest = rest_setup(&worker)?;
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let id = worker_id(&worker)?;
-    let bind = rest_bind_address(&worker)?;
     let cluster_id = cluster_id(&worker.bootstrap_servers);
-    let url = format!("http://{id}/");
+    let url = advertised_url(&worker, &id)?;
     info!(
         "Starting distributed worker {id} in group {} (config topic {}, offsets {}, status {})",
         dist.group_id, dist.config_topic, dist.offset_topic, dist.status_topic
@@ -44,5 +44,5 @@ pub fn run(worker_file: &Path) -> Result<()> {
         })
         .map_err(|e| anyhow!("cannot start the distributed herder: {e}"))?,
     );
-    serve_until_shutdown(herder, &bind, &id, started, |_| Ok(()))
+    serve_until_shutdown(herder, rest, &id, started, |_| Ok(()))
 }

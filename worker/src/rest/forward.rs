@@ -55,7 +55,8 @@ pub async fn forward_to_leader(request: Request, next: Next) -> Response {
     };
     let method = parts.method.clone();
     let uri = parts.uri.clone();
-    // Authorization as Kafka copies it, and the KIP-507 signature of internal requests.
+    // Authorization as Kafka copies it (KAFKA-8404: the leader checks basic auth too), and the KIP-507 signature of
+    // internal requests.
     let copied: Vec<(String, HeaderValue)> = [
         header::AUTHORIZATION.as_str(),
         super::signature::SIGNATURE_HEADER,
@@ -102,13 +103,7 @@ fn send(
     body: Bytes,
     headers: Vec<(String, HeaderValue)>,
 ) -> Result<Response, RestError> {
-    let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .timeout_global(Some(FORWARD_TIMEOUT))
-            .build(),
-    );
+    let agent = super::client::agent(FORWARD_TIMEOUT);
     let mut request = ureq::http::Request::builder()
         .method(method)
         .uri(url)

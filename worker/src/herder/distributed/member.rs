@@ -710,13 +710,7 @@ fn send_to_leader(
     configs: &[Config],
     key: Option<&SessionKey>,
 ) -> Result<(), String> {
-    let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .timeout_global(Some(Duration::from_secs(15)))
-            .build(),
-    );
+    let agent = crate::rest::client::agent(Duration::from_secs(15));
     let url = format!(
         "{}/connectors/{}/tasks?forward=true",
         leader_url.trim_end_matches('/'),
