@@ -23,5 +23,6 @@ pub use util::{
     wait_until, workspace_root,
 };
 pub use worker::{
-    plugin_dir, plugin_library, target_dir, test_plugin_library, worker_binary, Cluster, Worker,
+    plugin_dir, plugin_library, target_dir, test_plugin_library, worker_binary, Cluster, Security,
+    Worker,
 };

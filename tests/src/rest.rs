@@ -3,8 +3,11 @@
 use std::fmt;
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::Value;
-use ureq::Agent;
+use ureq::tls::{RootCerts, TlsConfig};
+use ureq::{Agent, RequestBuilder};
 
 /// Longer than Kafka's 90 s herder request timeout would be pointless in tests; 60 s is plenty.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
@@ -14,6 +17,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Rest {
     base: String,
     agent: Agent,
+    /// `Authorization` header sent with every request, if set (see [`with_basic_auth`](Self::with_basic_auth)).
+    authorization: Option<String>,
 }
 
 /// One HTTP answer: status, body parsed as JSON (`Null` if empty, a JSON string if it is not JSON), raw text,
@@ -51,15 +56,48 @@ impl Response {
 
 impl Rest {
     pub fn new(base_url: &str) -> Self {
-        let config = Agent::config_builder()
+        Self::with_tls(base_url, None)
+    }
+
+    /// A client that trusts only the PEM certificates in `root_pem` for https (Mozilla's roots if `None`).
+    pub fn with_tls(base_url: &str, root_pem: Option<&[u8]>) -> Self {
+        let mut config = Agent::config_builder()
             .http_status_as_error(false)
             // The machines may have http_proxy set; the worker is on loopback.
             .proxy(None)
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            .build();
+            .timeout_global(Some(REQUEST_TIMEOUT));
+        if let Some(pem) = root_pem {
+            let roots: Vec<_> = ureq::tls::parse_pem(pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                    _ => None,
+                })
+                .collect();
+            assert!(!roots.is_empty(), "no PEM certificate in the given root");
+            config = config.tls_config(
+                TlsConfig::builder()
+                    .root_certs(RootCerts::new_with_certs(&roots))
+                    .build(),
+            );
+        }
         Rest {
             base: base_url.trim_end_matches('/').to_owned(),
-            agent: Agent::new_with_config(config),
+            agent: Agent::new_with_config(config.build()),
+            authorization: None,
+        }
+    }
+
+    /// The same client, sending HTTP basic credentials with every request.
+    pub fn with_basic_auth(mut self, user: &str, password: &str) -> Self {
+        let encoded = STANDARD.encode(format!("{user}:{password}"));
+        self.authorization = Some(format!("Basic {encoded}"));
+        self
+    }
+
+    fn authorize<B>(&self, request: RequestBuilder<B>) -> RequestBuilder<B> {
+        match &self.authorization {
+            Some(value) => request.header("Authorization", value),
+            None => request,
         }
     }
 
@@ -74,46 +112,65 @@ impl Rest {
     #[track_caller]
     pub fn get(&self, path: &str) -> Response {
         let url = self.url(path);
-        finish("GET", &url, self.agent.get(&url).call())
+        finish("GET", &url, self.authorize(self.agent.get(&url)).call())
     }
 
     #[track_caller]
     pub fn post_json(&self, path: &str, body: &Value) -> Response {
         let url = self.url(path);
-        finish("POST", &url, self.agent.post(&url).send_json(body))
+        finish(
+            "POST",
+            &url,
+            self.authorize(self.agent.post(&url)).send_json(body),
+        )
     }
 
     #[track_caller]
     pub fn put_json(&self, path: &str, body: &Value) -> Response {
         let url = self.url(path);
-        finish("PUT", &url, self.agent.put(&url).send_json(body))
+        finish(
+            "PUT",
+            &url,
+            self.authorize(self.agent.put(&url)).send_json(body),
+        )
     }
 
     #[track_caller]
     pub fn patch_json(&self, path: &str, body: &Value) -> Response {
         let url = self.url(path);
-        finish("PATCH", &url, self.agent.patch(&url).send_json(body))
+        finish(
+            "PATCH",
+            &url,
+            self.authorize(self.agent.patch(&url)).send_json(body),
+        )
     }
 
     /// PUT without a body (pause, resume, stop).
     #[track_caller]
     pub fn put_empty(&self, path: &str) -> Response {
         let url = self.url(path);
-        finish("PUT", &url, self.agent.put(&url).send_empty())
+        finish(
+            "PUT",
+            &url,
+            self.authorize(self.agent.put(&url)).send_empty(),
+        )
     }
 
     #[track_caller]
     pub fn delete(&self, path: &str) -> Response {
         let url = self.url(path);
-        finish("DELETE", &url, self.agent.delete(&url).call())
+        finish(
+            "DELETE",
+            &url,
+            self.authorize(self.agent.delete(&url)).call(),
+        )
     }
 
     /// GET with a short timeout that reports transport errors instead of panicking (readiness polling).
     pub fn try_get(&self, path: &str, timeout: Duration) -> Result<Response, String> {
         let url = self.url(path);
         let result = self
-            .agent
-            .get(&url)
+            .authorize(self.agent.get(&url))
             .config()
             .timeout_global(Some(timeout))
             .build()

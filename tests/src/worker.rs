@@ -115,6 +115,19 @@ pub struct Worker {
     port: u16,
     log: PathBuf,
     starts: u32,
+    security: Security,
+}
+
+/// How to launch and reach a worker whose REST API is secured (see `tests/tests/rest_security.rs`).
+#[derive(Clone, Debug, Default)]
+pub struct Security {
+    /// PEM root certificate of an https first listener: [`Worker::url`] is then `https://` and [`Worker::rest`]
+    /// trusts only this root.
+    pub root_cert_pem: Option<Vec<u8>>,
+    /// `(user, password)` that [`Worker::rest`] (and the readiness check) sends as HTTP basic credentials.
+    pub basic_auth: Option<(String, String)>,
+    /// Extra environment variables for the worker process (e.g. `KAFKA_OPTS`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Worker {
@@ -124,7 +137,18 @@ impl Worker {
     /// `plugin.path=<dir>/plugins` (with a copy of the FileStream plugin), `listeners=http://127.0.0.1:<free port>`.
     #[track_caller]
     pub fn start_standalone(worker_props: &[(&str, &str)], connector_files: &[PathBuf]) -> Worker {
-        Self::start(Mode::Standalone, worker_props, connector_files)
+        Self::start(
+            Mode::Standalone,
+            worker_props,
+            connector_files,
+            Security::default(),
+        )
+    }
+
+    /// [`start_standalone`](Self::start_standalone) for a worker with a secured REST API, reached as `security` says.
+    #[track_caller]
+    pub fn start_standalone_secured(worker_props: &[(&str, &str)], security: Security) -> Worker {
+        Self::start(Mode::Standalone, worker_props, &[], security)
     }
 
     /// Starts `connect distributed <dir>/worker.properties` and waits (up to 20 s) until `GET /` answers 200 (the
@@ -133,11 +157,16 @@ impl Worker {
     /// `heartbeat.interval.ms=1000`; the caller must give `group.id` and the three `*.storage.topic` names.
     #[track_caller]
     pub fn start_distributed(worker_props: &[(&str, &str)]) -> Worker {
-        Self::start(Mode::Distributed, worker_props, &[])
+        Self::start(Mode::Distributed, worker_props, &[], Security::default())
     }
 
     #[track_caller]
-    fn start(mode: Mode, worker_props: &[(&str, &str)], connector_files: &[PathBuf]) -> Worker {
+    fn start(
+        mode: Mode,
+        worker_props: &[(&str, &str)],
+        connector_files: &[PathBuf],
+        security: Security,
+    ) -> Worker {
         let binary = worker_binary();
         let owned = tempfile::Builder::new()
             .prefix("connect-e2e-")
@@ -191,6 +220,7 @@ impl Worker {
             connector_files: connector_files.to_vec(),
             port: 0,
             starts: 0,
+            security,
         };
         worker.launch(&binary);
         worker
@@ -254,6 +284,7 @@ impl Worker {
         )
         .expect("writing worker log");
         let stdout = log.try_clone().expect("cloning log file handle");
+        command.envs(self.security.env.iter().map(|(k, v)| (k, v)));
         command
             .current_dir(&self.dir)
             .stdin(Stdio::null())
@@ -378,18 +409,27 @@ impl Worker {
         self.child.as_ref().map(Child::id)
     }
 
-    /// `http://127.0.0.1:<port>` of the current run.
+    /// `http://127.0.0.1:<port>` of the current run (`https://` with [`Security::root_cert_pem`]).
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        let scheme = if self.security.root_cert_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// A REST client for [`url`](Self::url).
+    /// A REST client for [`url`](Self::url), with the root certificate and credentials of [`Security`] if any.
     pub fn rest(&self) -> Rest {
-        Rest::new(&self.url())
+        let rest = Rest::with_tls(&self.url(), self.security.root_cert_pem.as_deref());
+        match &self.security.basic_auth {
+            Some((user, password)) => rest.with_basic_auth(user, password),
+            None => rest,
+        }
     }
 
     /// The worker's temp dir (properties, offsets, plugins, log).
