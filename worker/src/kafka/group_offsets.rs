@@ -88,6 +88,7 @@ pub fn alter(
     subscription: &Subscription<'_>,
     offsets: &TopicPartitionOffsets,
 ) -> Result<(), String> {
+    ensure_no_members(config)?;
     let mut to_commit: TopicPartitionOffsets = offsets
         .iter()
         .filter(|(_, o)| o.is_some())
@@ -113,8 +114,32 @@ pub fn alter(
         .map_err(|e| format!("cannot commit offsets for group {}: {e}", group_id(config)))
 }
 
+/// Fails while the group still has members, as Kafka's admin calls do (GroupNotEmpty, UnknownMemberId): a
+/// stopped connector's task consumers leave the group a moment after its status says STOPPED, and a broker may
+/// not refuse a change under live members (the test broker deleted such a group and then broke the next join).
+fn ensure_no_members(config: &ClientConfig) -> Result<(), String> {
+    let group = group_id(config);
+    let groups = consumer(config)?
+        .fetch_group_list(Some(&group), TIMEOUT)
+        .map_err(|e| format!("cannot describe group {group}: {e}"))?;
+    let members: usize = groups
+        .groups()
+        .iter()
+        .filter(|g| g.name() == group)
+        .map(|g| g.members().len())
+        .sum();
+    if members > 0 {
+        return Err(format!(
+            "consumer group {group} still has {members} active member(s); the connector's tasks have not all \
+             shut down yet"
+        ));
+    }
+    Ok(())
+}
+
 /// Deletes the group and with it every committed offset; a group that does not exist is already reset.
 pub fn delete_group(config: &ClientConfig) -> Result<(), String> {
+    ensure_no_members(config)?;
     let group = group_id(config);
     let admin: AdminClient<DefaultClientContext> = config
         .create()

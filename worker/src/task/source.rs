@@ -108,7 +108,10 @@ impl SubmittedRecords {
             if done.partition.is_empty() && done.offset.is_empty() {
                 continue;
             }
-            let same = self.last_key.as_ref().and_then(|k| self.committable.get_mut(k));
+            let same = self
+                .last_key
+                .as_ref()
+                .and_then(|k| self.committable.get_mut(k));
             match same {
                 Some(entry) if entry.0 == done.partition => entry.1 = done.offset,
                 _ => {
