@@ -88,12 +88,7 @@ impl OverridePolicy {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Config {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::config;
 
     #[test]
     fn aliases_and_class_names_name_the_same_policy() {

@@ -459,12 +459,7 @@ mod tests {
         }
     }
 
-    fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::config;
 
     fn providers(pairs: &[(&str, &str)]) -> ConfigProviders {
         ConfigProviders::from_worker_config(&config(pairs)).expect("valid provider config")

@@ -98,7 +98,7 @@ pub fn alter(
         let mut kept = committed(config, subscription)?;
         kept.retain(|tp, _| !offsets.contains_key(tp));
         to_commit.extend(kept);
-        delete_group(config)?;
+        delete_empty_group(config)?;
     }
     if to_commit.is_empty() {
         return Ok(());
@@ -140,6 +140,11 @@ fn ensure_no_members(config: &ClientConfig) -> Result<(), String> {
 /// Deletes the group and with it every committed offset; a group that does not exist is already reset.
 pub fn delete_group(config: &ClientConfig) -> Result<(), String> {
     ensure_no_members(config)?;
+    delete_empty_group(config)
+}
+
+/// [`delete_group`] once the group is known to have no members.
+fn delete_empty_group(config: &ClientConfig) -> Result<(), String> {
     let group = group_id(config);
     let admin: AdminClient<DefaultClientContext> = config
         .create()

@@ -110,11 +110,7 @@ pub fn max_poll_records(worker: &WorkerConfig, connector: &Config) -> usize {
 mod tests {
     use super::*;
 
-    fn pairs(kv: &[(&str, &str)]) -> BTreeMap<String, String> {
-        kv.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::config as pairs;
 
     fn worker(extra: &[(&str, &str)]) -> WorkerConfig {
         let mut raw = pairs(&[

@@ -187,12 +187,7 @@ impl TopicCreation {
 mod tests {
     use super::*;
 
-    fn config(pairs: &[(&str, &str)]) -> Config {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::test_support::config;
 
     fn rules(pairs: &[(&str, &str)]) -> Result<Option<TopicCreation>, InvalidSetting> {
         TopicCreation::from_config(true, &config(pairs), ClientConfig::new())
