@@ -46,7 +46,8 @@ fn main() {
         let mut etags = Vec::new();
         for p in 0..parts_per_file {
             let etag = storage
-                .upload_part(&key, &id, p as i32 + 1, bytes::Bytes::from(part.clone()))
+                .start_part(&key, &id, p as i32 + 1, bytes::Bytes::from(part.clone()))
+                .wait()
                 .expect("part");
             etags.push(etag);
             bytes += part.len();

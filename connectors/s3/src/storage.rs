@@ -35,6 +35,69 @@ enum Failure {
     Fatal(String),
 }
 
+/// A part upload in progress; [`PendingPart::wait`] blocks until S3 answered and returns the part's ETag.
+pub struct PendingPart(Box<dyn FnOnce() -> ConnectResult<String> + Send>);
+
+impl PendingPart {
+    pub fn new(wait: impl FnOnce() -> ConnectResult<String> + Send + 'static) -> PendingPart {
+        PendingPart(Box::new(wait))
+    }
+
+    pub fn wait(self) -> ConnectResult<String> {
+        (self.0)()
+    }
+}
+
+/// `s3.part.retries` and `s3.retry.backoff.ms` applied to one request, with errors that name the bucket.
+struct RetryPolicy {
+    bucket: String,
+    retries: u32,
+    backoff_ms: u64,
+}
+
+impl RetryPolicy {
+    /// Runs `op` until it succeeds, fails fatally or runs out of retries (exponential backoff between attempts).
+    async fn run<T, E, F, Fut>(&self, what: &str, key: &str, op: F) -> ConnectResult<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E>>>,
+    {
+        let mut attempt = 0;
+        loop {
+            let err = match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            match classify(&err, &self.bucket) {
+                Failure::Fatal(cause) => {
+                    return Err(ConnectError::connect(format!(
+                        "S3 {what} of '{key}' in bucket '{}' failed: {cause}",
+                        self.bucket
+                    )))
+                }
+                Failure::Retriable(cause) if attempt >= self.retries => {
+                    return Err(ConnectError::retriable(format!(
+                        "S3 {what} of '{key}' in bucket '{}' failed after {} attempts: {cause}",
+                        self.bucket,
+                        attempt + 1
+                    )))
+                }
+                Failure::Retriable(cause) => {
+                    let wait = self.backoff_ms.saturating_mul(1 << attempt.min(16));
+                    eprintln!(
+                        "connect-s3: S3 {what} of '{key}' in bucket '{}' failed (attempt {}), retrying in {wait} ms: {cause}",
+                        self.bucket,
+                        attempt + 1
+                    );
+                    tokio::time::sleep(Duration::from_millis(wait)).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+}
+
 impl Storage {
     pub fn new(config: &S3SinkConfig) -> ConnectResult<Storage> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -88,46 +151,19 @@ impl Storage {
         })
     }
 
-    /// Runs `op` with retries; the error message names the operation, the bucket and the cause.
+    /// Runs `op` with retries, blocking the calling thread.
     fn call<T, E, F, Fut>(&self, what: &str, key: &str, op: F) -> ConnectResult<T>
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E>>>,
     {
-        let mut attempt = 0;
-        loop {
-            let result = self.runtime.block_on(op());
-            let err = match result {
-                Ok(v) => return Ok(v),
-                Err(e) => e,
-            };
-            match classify(&err, &self.bucket) {
-                Failure::Fatal(cause) => {
-                    return Err(ConnectError::connect(format!(
-                        "S3 {what} of '{key}' in bucket '{}' failed: {cause}",
-                        self.bucket
-                    )))
-                }
-                Failure::Retriable(cause) if attempt >= self.retries => {
-                    return Err(ConnectError::retriable(format!(
-                        "S3 {what} of '{key}' in bucket '{}' failed after {} attempts: {cause}",
-                        self.bucket,
-                        attempt + 1
-                    )))
-                }
-                Failure::Retriable(cause) => {
-                    let wait = self.backoff_ms.saturating_mul(1 << attempt.min(16));
-                    eprintln!(
-                        "connect-s3: S3 {what} of '{key}' in bucket '{}' failed (attempt {}), retrying in {wait} ms: {cause}",
-                        self.bucket,
-                        attempt + 1
-                    );
-                    std::thread::sleep(Duration::from_millis(wait));
-                    attempt += 1;
-                }
-            }
-        }
+        let policy = RetryPolicy {
+            bucket: self.bucket.clone(),
+            retries: self.retries,
+            backoff_ms: self.backoff_ms,
+        };
+        self.runtime.block_on(policy.run(what, key, op))
     }
 
     /// Fails (fatally) when the bucket does not exist or is not accessible; unreachable is retriable.
@@ -165,25 +201,45 @@ impl Storage {
             .ok_or_else(|| ConnectError::connect(format!("S3 returned no upload id for '{key}'")))
     }
 
-    /// Uploads part `number` (1-based) and returns its ETag.
-    pub fn upload_part(
+    /// Starts uploading part `number` (1-based) on the client runtime; the ETag comes from
+    /// [`PendingPart::wait`], so the caller can go on encoding the next part meanwhile.
+    pub fn start_part(
         &self,
         key: &str,
         upload_id: &str,
         number: i32,
         body: bytes::Bytes,
-    ) -> ConnectResult<String> {
-        let out = self.call("UploadPart", key, || {
-            self.client
-                .upload_part()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(upload_id)
-                .part_number(number)
-                .body(ByteStream::from(body.clone()))
-                .send()
-        })?;
-        Ok(out.e_tag().unwrap_or_default().to_string())
+    ) -> PendingPart {
+        let policy = RetryPolicy {
+            bucket: self.bucket.clone(),
+            retries: self.retries,
+            backoff_ms: self.backoff_ms,
+        };
+        let client = self.client.clone();
+        let (key, upload_id) = (key.to_string(), upload_id.to_string());
+        let task = self.runtime.spawn(async move {
+            let out = policy
+                .run("UploadPart", &key, || {
+                    client
+                        .upload_part()
+                        .bucket(&policy.bucket)
+                        .key(&key)
+                        .upload_id(&upload_id)
+                        .part_number(number)
+                        .body(ByteStream::from(body.clone()))
+                        .send()
+                })
+                .await?;
+            Ok(out.e_tag().unwrap_or_default().to_string())
+        });
+        let runtime = self.runtime.handle().clone();
+        PendingPart::new(move || {
+            runtime.block_on(task).unwrap_or_else(|e| {
+                Err(ConnectError::retriable(format!(
+                    "S3 UploadPart task ended abnormally: {e}"
+                )))
+            })
+        })
     }
 
     pub fn complete_multipart(
