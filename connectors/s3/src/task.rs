@@ -2,6 +2,7 @@
 //! offsets whose records are durably in S3, `close`/`stop` abort what is not.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use connect_api::sink::PartitionOffsets;
@@ -16,7 +17,8 @@ use crate::writer::PartitionWriter;
 #[derive(Default)]
 pub struct S3SinkTask {
     config: Option<S3SinkConfig>,
-    storage: Option<Storage>,
+    /// Shared with the threads that commit rotated files in the background.
+    storage: Option<Arc<Storage>>,
     context: Option<Box<dyn SinkTaskContext>>,
     writers: HashMap<TopicPartition, PartitionWriter>,
 }
@@ -29,7 +31,7 @@ fn now_ms() -> i64 {
 }
 
 impl S3SinkTask {
-    fn parts(&self) -> ConnectResult<(&S3SinkConfig, &Storage)> {
+    fn parts(&self) -> ConnectResult<(&S3SinkConfig, &Arc<Storage>)> {
         match (&self.config, &self.storage) {
             (Some(c), Some(s)) => Ok((c, s)),
             _ => Err(ConnectError::connect(
@@ -52,7 +54,7 @@ impl SinkTask for S3SinkTask {
         context.timeout(config.retry_backoff_ms.max(100) as i64);
         self.context = Some(context);
         self.config = Some(config);
-        self.storage = Some(storage);
+        self.storage = Some(Arc::new(storage));
         Ok(())
     }
 
@@ -153,8 +155,12 @@ impl SinkTask for S3SinkTask {
             if let Err(e) = writer.rotate_if_due(storage, config, now) {
                 eprintln!("connect-s3: time-based rotation of {tp} failed, will retry: {e}");
             }
-            if let Some(offset) = writer.committable() {
-                out.insert(tp.clone(), offset);
+            match writer.committable(&**storage) {
+                Ok(Some(offset)) => {
+                    out.insert(tp.clone(), offset);
+                }
+                Ok(None) => {}
+                Err(e) => eprintln!("connect-s3: committing files of {tp} failed, will retry: {e}"),
             }
         }
         Ok(out)
@@ -163,7 +169,7 @@ impl SinkTask for S3SinkTask {
     fn close(&mut self, partitions: &[TopicPartition]) -> ConnectResult<()> {
         for tp in partitions {
             if let (Some(mut writer), Some(storage)) = (self.writers.remove(tp), &self.storage) {
-                writer.abort(storage);
+                writer.abort(&**storage);
             }
         }
         Ok(())
@@ -172,7 +178,7 @@ impl SinkTask for S3SinkTask {
     fn stop(&mut self) -> ConnectResult<()> {
         if let Some(storage) = &self.storage {
             for writer in self.writers.values_mut() {
-                writer.abort(storage);
+                writer.abort(&**storage);
             }
         }
         self.writers.clear();

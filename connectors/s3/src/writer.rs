@@ -2,13 +2,16 @@
 //! partition, streams each file to S3 as multipart parts of `s3.part.size`, and commits all open files together on
 //! `flush.size`, `rotate.interval.ms` or `rotate.schedule.interval.ms`. A file is named after the offset of its first
 //! record, so a replay from the last committed offset rewrites the same keys with the same bytes; the offset
-//! released to the consumer group only advances once every file holding earlier records is durably in S3.
+//! released to the consumer group only advances once every file holding earlier records is durably in S3. A rotated
+//! file set is completed on a background thread while the next one fills; at most one set is completing at a time.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use bytes::Bytes;
 use connect_api::data::SchemaRef;
-use connect_api::{ConnectResult, SinkRecord, TopicPartition};
+use connect_api::{ConnectError, ConnectResult, SinkRecord, TopicPartition};
 
 use crate::config::S3SinkConfig;
 use crate::format::{encode_record, ObjectStream, StreamKind};
@@ -199,7 +202,32 @@ pub struct PartitionWriter {
     /// `schema.compatibility=NONE`).
     current_schema: Option<SchemaRef>,
     next_scheduled_rotation: Option<i64>,
+    /// The previous file set, being made visible in the background.
+    closing: Option<ClosingSet>,
     scratch: Vec<u8>,
+}
+
+/// A rotated file set being committed, and the offset it releases once every file is visible.
+struct ClosingSet {
+    release: Option<i64>,
+    state: Closing,
+}
+
+enum Closing {
+    /// Committing on a background thread, which hands every file back with its result.
+    Running(JoinHandle<Vec<(FileWriter, ConnectResult<()>)>>),
+    /// Files whose commit failed; they keep their bytes and are retried.
+    Failed(Vec<FileWriter>),
+}
+
+impl ClosingSet {
+    /// True when waiting for it would not block (finished, or failed and due for a retry).
+    fn ready(&self) -> bool {
+        match &self.state {
+            Closing::Running(handle) => handle.is_finished(),
+            Closing::Failed(_) => true,
+        }
+    }
 }
 
 impl PartitionWriter {
@@ -214,6 +242,7 @@ impl PartitionWriter {
             current_encoded: None,
             current_schema: None,
             next_scheduled_rotation: None,
+            closing: None,
             scratch: Vec::new(),
         }
     }
@@ -226,7 +255,7 @@ impl PartitionWriter {
     /// Marks `offset` as handled without writing it (ignored null, record sent to the DLQ).
     pub fn advance(&mut self, offset: i64) {
         self.expected = Some(offset + 1);
-        if self.files.is_empty() {
+        if self.files.is_empty() && self.closing.is_none() {
             self.committed = self.expected;
         }
     }
@@ -236,26 +265,35 @@ impl PartitionWriter {
         self.record_count
     }
 
-    /// The offset to commit for this partition, if any record was handled since it was opened.
-    pub fn committable(&self) -> Option<i64> {
-        self.committed
+    /// The offset to commit for this partition, if any record was handled since it was opened: waits for the file
+    /// set completing in the background first, so that the offset covers it.
+    pub fn committable(&mut self, store: &dyn ObjectStore) -> ConnectResult<Option<i64>> {
+        self.finish_closing(store)?;
+        Ok(self.committed)
     }
 
     /// Finishes work a failed call left behind: a due size rotation and full parts.
-    pub fn settle(&mut self, store: &dyn ObjectStore, config: &S3SinkConfig) -> ConnectResult<()> {
+    pub fn settle<S: ObjectStore + Send + Sync + 'static>(
+        &mut self,
+        store: &Arc<S>,
+        config: &S3SinkConfig,
+    ) -> ConnectResult<()> {
+        if self.closing.as_ref().is_some_and(ClosingSet::ready) {
+            self.finish_closing(&**store)?;
+        }
         if self.record_count >= config.flush_size {
             return self.commit_files(store);
         }
         for file in self.files.values_mut() {
-            file.upload_ready_parts(store, config.part_size)?;
+            file.upload_ready_parts(&**store, config.part_size)?;
         }
         Ok(())
     }
 
     /// Writes one record (not `already_seen`, value not null). A data error leaves the writer untouched.
-    pub fn write(
+    pub fn write<S: ObjectStore + Send + Sync + 'static>(
         &mut self,
-        store: &dyn ObjectStore,
+        store: &Arc<S>,
         config: &S3SinkConfig,
         record: &SinkRecord,
         now_ms: i64,
@@ -288,7 +326,6 @@ impl PartitionWriter {
                 self.next_scheduled_rotation = Some(((now_ms + tz) / interval + 1) * interval - tz);
             }
         }
-        let extension = config.extension();
         let file = match self.files.entry(encoded.clone()) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::btree_map::Entry::Vacant(e) => {
@@ -301,7 +338,7 @@ impl PartitionWriter {
                     &encoded,
                     record.kafka_partition.unwrap_or(0),
                     offset,
-                    &extension,
+                    &config.extension(),
                 );
                 e.insert(FileWriter::new(
                     key,
@@ -372,9 +409,9 @@ impl PartitionWriter {
     }
 
     /// Time-driven rotation while no record arrives (called on every offset commit).
-    pub fn rotate_if_due(
+    pub fn rotate_if_due<S: ObjectStore + Send + Sync + 'static>(
         &mut self,
-        store: &dyn ObjectStore,
+        store: &Arc<S>,
         config: &S3SinkConfig,
         now_ms: i64,
     ) -> ConnectResult<()> {
@@ -394,23 +431,98 @@ impl PartitionWriter {
         Ok(())
     }
 
-    /// Commits every open file; only when all are in S3 does the committable offset advance.
-    fn commit_files(&mut self, store: &dyn ObjectStore) -> ConnectResult<()> {
-        while let Some(mut entry) = self.files.first_entry() {
-            entry.get_mut().commit(store)?;
-            entry.remove();
-        }
+    /// Starts committing every open file in the background (after the previous set finished); only when all are in
+    /// S3 does the committable offset advance, see [`Self::finish_closing`].
+    fn commit_files<S: ObjectStore + Send + Sync + 'static>(
+        &mut self,
+        store: &Arc<S>,
+    ) -> ConnectResult<()> {
+        self.finish_closing(&**store)?;
+        let files = std::mem::take(&mut self.files);
         self.record_count = 0;
         self.base_timestamp = None;
         self.current_encoded = None;
         self.current_schema = None;
         self.next_scheduled_rotation = None;
-        self.committed = self.expected;
+        if files.is_empty() {
+            self.committed = self.expected;
+            return Ok(());
+        }
+        let store = Arc::clone(store);
+        let handle = std::thread::spawn(move || {
+            files
+                .into_values()
+                .map(|mut file| {
+                    let result = file.commit(&*store);
+                    (file, result)
+                })
+                .collect()
+        });
+        self.closing = Some(ClosingSet {
+            release: self.expected,
+            state: Closing::Running(handle),
+        });
         Ok(())
     }
 
-    /// Drops open files (aborting their multipart uploads); their records will be consumed again.
+    /// Waits for the file set committing in the background, retrying files whose commit failed. The committable
+    /// offset advances only once every file of the set is visible.
+    fn finish_closing(&mut self, store: &dyn ObjectStore) -> ConnectResult<()> {
+        let Some(set) = self.closing.take() else {
+            return Ok(());
+        };
+        let results = match set.state {
+            Closing::Running(handle) => handle.join().map_err(|_| {
+                ConnectError::connect(
+                    "the S3 commit thread panicked; the records of its files will be consumed again",
+                )
+            })?,
+            Closing::Failed(files) => files
+                .into_iter()
+                .map(|mut file| {
+                    let result = file.commit(store);
+                    (file, result)
+                })
+                .collect(),
+        };
+        let mut failed = Vec::new();
+        let mut first_error = None;
+        for (file, result) in results {
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+                failed.push(file);
+            }
+        }
+        if let Some(e) = first_error {
+            self.closing = Some(ClosingSet {
+                release: set.release,
+                state: Closing::Failed(failed),
+            });
+            return Err(e);
+        }
+        // Records skipped since the rotation (nulls, DLQ) are covered too when no file is open.
+        self.committed = if self.files.is_empty() {
+            self.expected
+        } else {
+            set.release
+        };
+        Ok(())
+    }
+
+    /// Drops open files (aborting their multipart uploads); their records will be consumed again. A set still
+    /// committing is waited for; if it failed, its uploads are aborted as well.
     pub fn abort(&mut self, store: &dyn ObjectStore) {
+        if self.finish_closing(store).is_err() {
+            if let Some(ClosingSet {
+                state: Closing::Failed(files),
+                ..
+            }) = self.closing.take()
+            {
+                for mut file in files {
+                    file.abort(store);
+                }
+            }
+        }
         for file in self.files.values_mut() {
             file.abort(store);
         }
@@ -425,8 +537,8 @@ impl PartitionWriter {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::cell::RefCell;
     use std::collections::BTreeMap;
+    use std::sync::Mutex;
 
     use connect_api::data::Value;
     use connect_api::{Config, ConnectError};
@@ -436,16 +548,16 @@ pub(crate) mod tests {
     /// An in-memory bucket that can be told to fail the next calls.
     #[derive(Default)]
     pub struct MemStore {
-        pub objects: RefCell<BTreeMap<String, Vec<u8>>>,
-        uploads: RefCell<BTreeMap<String, Vec<(i32, Bytes)>>>,
-        pub fail_next: RefCell<u32>,
-        pub calls: RefCell<Vec<String>>,
+        pub objects: Mutex<BTreeMap<String, Vec<u8>>>,
+        uploads: Mutex<BTreeMap<String, Vec<(i32, Bytes)>>>,
+        pub fail_next: Mutex<u32>,
+        pub calls: Mutex<Vec<String>>,
     }
 
     impl MemStore {
         fn check(&self, call: &str) -> ConnectResult<()> {
-            self.calls.borrow_mut().push(call.to_string());
-            let mut f = self.fail_next.borrow_mut();
+            self.calls.lock().unwrap().push(call.to_string());
+            let mut f = self.fail_next.lock().unwrap();
             if *f > 0 {
                 *f -= 1;
                 return Err(ConnectError::retriable("injected failure"));
@@ -453,23 +565,24 @@ pub(crate) mod tests {
             Ok(())
         }
         pub fn text(&self, key: &str) -> String {
-            String::from_utf8(self.objects.borrow()[key].clone()).unwrap()
+            String::from_utf8(self.objects.lock().unwrap()[key].clone()).unwrap()
         }
         pub fn keys(&self) -> Vec<String> {
-            self.objects.borrow().keys().cloned().collect()
+            self.objects.lock().unwrap().keys().cloned().collect()
         }
     }
 
     impl ObjectStore for MemStore {
         fn put_object(&self, key: &str, body: Vec<u8>) -> ConnectResult<()> {
             self.check("put")?;
-            self.objects.borrow_mut().insert(key.to_string(), body);
+            self.objects.lock().unwrap().insert(key.to_string(), body);
             Ok(())
         }
         fn create_multipart(&self, key: &str) -> ConnectResult<String> {
             self.check("create")?;
             self.uploads
-                .borrow_mut()
+                .lock()
+                .unwrap()
                 .insert(key.to_string(), Vec::new());
             Ok(key.to_string())
         }
@@ -477,7 +590,8 @@ pub(crate) mod tests {
             // Runs at once; a failure shows when the writer waits for the part, as with a real upload.
             let result = self.check("part").map(|()| {
                 self.uploads
-                    .borrow_mut()
+                    .lock()
+                    .unwrap()
                     .get_mut(id)
                     .unwrap()
                     .push((n, body));
@@ -487,15 +601,15 @@ pub(crate) mod tests {
         }
         fn complete_multipart(&self, key: &str, id: &str, etags: &[String]) -> ConnectResult<()> {
             self.check("complete")?;
-            let parts = self.uploads.borrow_mut().remove(id).unwrap();
+            let parts = self.uploads.lock().unwrap().remove(id).unwrap();
             assert_eq!(parts.len(), etags.len());
             let body = parts.iter().flat_map(|(_, b)| b.to_vec()).collect();
-            self.objects.borrow_mut().insert(key.to_string(), body);
+            self.objects.lock().unwrap().insert(key.to_string(), body);
             Ok(())
         }
         fn abort_multipart(&self, _key: &str, id: &str) {
-            self.calls.borrow_mut().push("abort".into());
-            self.uploads.borrow_mut().remove(id);
+            self.calls.lock().unwrap().push("abort".into());
+            self.uploads.lock().unwrap().remove(id);
         }
     }
 
@@ -524,7 +638,12 @@ pub(crate) mod tests {
         r
     }
 
-    fn write_all(w: &mut PartitionWriter, s: &MemStore, c: &S3SinkConfig, recs: &[SinkRecord]) {
+    fn write_all(
+        w: &mut PartitionWriter,
+        s: &Arc<MemStore>,
+        c: &S3SinkConfig,
+        recs: &[SinkRecord],
+    ) {
         for r in recs {
             if !w.already_seen(r.kafka_offset.unwrap()) {
                 w.write(s, c, r, 0).unwrap();
@@ -534,11 +653,13 @@ pub(crate) mod tests {
 
     #[test]
     fn rotates_on_flush_size_and_names_files_by_first_offset() {
-        let store = MemStore::default();
+        let store = Arc::new(MemStore::default());
         let c = config(&[]);
         let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
         let recs: Vec<_> = (0..7).map(|i| rec(i, Value::Int64(i), 0)).collect();
         write_all(&mut w, &store, &c, &recs);
+        // The second set commits in the background; asking for the offset waits for it.
+        assert_eq!(w.committable(&*store).unwrap(), Some(6));
         assert_eq!(
             store.keys(),
             [
@@ -550,7 +671,6 @@ pub(crate) mod tests {
             store.text("topics/t/partition=0/t+0+0000000003.json"),
             "3\n4\n5\n"
         );
-        assert_eq!(w.committable(), Some(6));
         assert_eq!(w.buffered(), 1);
         // A redelivered batch is skipped.
         write_all(&mut w, &store, &c, &recs);
@@ -559,37 +679,36 @@ pub(crate) mod tests {
 
     #[test]
     fn failed_commit_is_retried_without_losing_or_duplicating() {
-        let store = MemStore::default();
+        let store = Arc::new(MemStore::default());
         let c = config(&[]);
         let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
         w.write(&store, &c, &rec(10, "a".into(), 0), 0).unwrap();
         w.write(&store, &c, &rec(11, "b".into(), 0), 0).unwrap();
-        *store.fail_next.borrow_mut() = 1;
-        assert!(w
-            .write(&store, &c, &rec(12, "c".into(), 0), 0)
-            .unwrap_err()
-            .is_retriable());
-        assert_eq!(w.committable(), None);
-        // The batch comes again: 10..12 are skipped, the pending commit goes through before 13.
+        *store.fail_next.lock().unwrap() = 1;
+        // The third record rotates the set; its PUT fails on the commit thread, so the offset stays where it was.
+        w.write(&store, &c, &rec(12, "c".into(), 0), 0).unwrap();
+        assert!(w.committable(&*store).unwrap_err().is_retriable());
+        // The next write retries the failed set first.
         assert!(w.already_seen(12));
         w.write(&store, &c, &rec(13, "d".into(), 0), 0).unwrap();
         assert_eq!(
             store.text("topics/t/partition=0/t+0+0000000010.json"),
             "\"a\"\n\"b\"\n\"c\"\n"
         );
-        assert_eq!(w.committable(), Some(13));
+        assert_eq!(w.committable(&*store).unwrap(), Some(13));
     }
 
     #[test]
     fn multipart_parts_of_part_size() {
-        let store = MemStore::default();
+        let store = Arc::new(MemStore::default());
         let mut c = config(&[("flush.size", "1000")]);
         c.part_size = 10;
         let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
         for i in 0..1000 {
             w.write(&store, &c, &rec(i, "abcd".into(), 0), 0).unwrap();
         }
-        let calls = store.calls.borrow();
+        assert_eq!(w.committable(&*store).unwrap(), Some(1000));
+        let calls = store.calls.lock().unwrap();
         assert_eq!(calls.iter().filter(|c| *c == "create").count(), 1);
         assert_eq!(calls.iter().filter(|c| *c == "part").count(), 700);
         drop(calls);
@@ -609,12 +728,12 @@ pub(crate) mod tests {
         // 5-byte lines, 8-byte parts: parts are cut mid-line and one uploads while the next fills.
         c.part_size = 8;
         for fail_before in 0..recs.len() {
-            let store = MemStore::default();
+            let store = Arc::new(MemStore::default());
             let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
             let mut failures = 0;
             for (i, r) in recs.iter().enumerate() {
                 if i == fail_before {
-                    *store.fail_next.borrow_mut() = 1;
+                    *store.fail_next.lock().unwrap() = 1;
                 }
                 // The worker redelivers the record after a retriable error, unless the writer already took it.
                 while !w.already_seen(r.kafka_offset.unwrap()) {
@@ -624,8 +743,17 @@ pub(crate) mod tests {
                     }
                 }
             }
-            w.settle(&store, &c).unwrap();
-            let injected = *store.fail_next.borrow() == 0;
+            // The set commits in the background; a failure there shows when the offset is asked for.
+            let committed = loop {
+                match w.committable(&*store) {
+                    Ok(offset) => break offset,
+                    Err(e) => {
+                        assert!(e.is_retriable(), "{e}");
+                        failures += 1;
+                    }
+                }
+            };
+            let injected = *store.fail_next.lock().unwrap() == 0;
             assert_eq!(
                 failures,
                 usize::from(injected),
@@ -635,13 +763,13 @@ pub(crate) mod tests {
                 store.text("topics/t/partition=0/t+0+0000000000.json"),
                 expected
             );
-            assert_eq!(w.committable(), Some(10));
+            assert_eq!(committed, Some(10));
         }
     }
 
     #[test]
     fn rotates_on_record_time_and_partition_change() {
-        let store = MemStore::default();
+        let store = Arc::new(MemStore::default());
         let c = config(&[
             ("flush.size", "100"),
             ("rotate.interval.ms", "1000"),
@@ -661,6 +789,7 @@ pub(crate) mod tests {
                 .unwrap();
         }
         // 2 rotates by time (1000 - 0 >= 1000), 3 by partition change (bucket 1001 -> 't'=001).
+        assert_eq!(w.committable(&*store).unwrap(), Some(3));
         assert_eq!(
             store.keys(),
             [
@@ -668,7 +797,6 @@ pub(crate) mod tests {
                 "topics/t/t=000/t+0+0000000002.json"
             ]
         );
-        assert_eq!(w.committable(), Some(3));
         assert_eq!(w.buffered(), 2);
 
         // Default partitioner: rotate.interval.ms has no effect (no extractor), as in Confluent.
@@ -684,7 +812,7 @@ pub(crate) mod tests {
     #[test]
     fn schema_change_rotates_and_avro_files_stay_whole() {
         use connect_api::data::{schemas, SchemaBuilder, Struct};
-        let store = MemStore::default();
+        let store = Arc::new(MemStore::default());
         let c = config(&[
             ("flush.size", "100"),
             (
@@ -712,10 +840,11 @@ pub(crate) mod tests {
         assert!(store.keys().is_empty());
         w.write(&store, &c, &with(2, &b, Value::Int64(3)), 0)
             .unwrap();
+        assert_eq!(w.committable(&*store).unwrap(), Some(2));
         assert_eq!(store.keys(), ["topics/t/partition=0/t+0+0000000000.avro"]);
-        let file = store.objects.borrow()["topics/t/partition=0/t+0+0000000000.avro"].clone();
+        let file =
+            store.objects.lock().unwrap()["topics/t/partition=0/t+0+0000000000.avro"].clone();
         assert!(file.starts_with(b"Obj\x01"));
-        assert_eq!(w.committable(), Some(2));
         // A record without a schema is a data error that leaves the writer as it was.
         assert!(matches!(
             w.write(&store, &c, &rec(3, Value::Int32(4), 0), 0),
@@ -726,7 +855,7 @@ pub(crate) mod tests {
 
     #[test]
     fn scheduled_rotation_on_commit_and_abort() {
-        let store = MemStore::default();
+        let store = Arc::new(MemStore::default());
         let c = config(&[
             ("flush.size", "100"),
             ("rotate.schedule.interval.ms", "60000"),
@@ -735,16 +864,16 @@ pub(crate) mod tests {
         let mut w = PartitionWriter::new(TopicPartition::new("t", 0));
         w.write(&store, &c, &rec(5, "x".into(), 0), 1_000).unwrap();
         w.rotate_if_due(&store, &c, 59_999).unwrap();
-        assert_eq!(w.committable(), None);
+        assert_eq!(w.committable(&*store).unwrap(), None);
         w.rotate_if_due(&store, &c, 60_000).unwrap();
+        assert_eq!(w.committable(&*store).unwrap(), Some(6));
         assert_eq!(store.keys(), ["topics/t/partition=0/t+0+0000000005.json"]);
-        assert_eq!(w.committable(), Some(6));
 
         let mut c2 = config(&[("flush.size", "100")]);
         c2.part_size = 1;
         w.write(&store, &c2, &rec(6, "y".into(), 0), 0).unwrap();
-        w.abort(&store);
-        assert!(store.calls.borrow().contains(&"abort".to_string()));
+        w.abort(&*store);
+        assert!(store.calls.lock().unwrap().contains(&"abort".to_string()));
         assert_eq!(w.buffered(), 0);
     }
 }
