@@ -1,5 +1,6 @@
 //! Kafka Connect's data model: schemas, values, structs and logical types.
 
+pub mod json_text;
 pub mod logical;
 mod schema;
 mod value;

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use base64::Engine as _;
+use connect_api::data::json_text::{self, write_str};
 use connect_api::data::{Schema, SchemaType, Value};
 
 use crate::avro_file::{self, AvroCodec, AvroFileWriter};
@@ -75,24 +75,16 @@ pub fn encode_record(
 pub fn write_json(out: &mut Vec<u8>, value: &Value, schema: Option<&Schema>) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
-        Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Int8(v) => push(out, v),
-        Value::Int16(v) => push(out, v),
-        Value::Int32(v) => push(out, v),
-        Value::Int64(v) => push(out, v),
-        Value::Float32(v) => out.extend_from_slice(java_double(f64::from(*v), true).as_bytes()),
-        Value::Float64(v) => out.extend_from_slice(java_double(*v, false).as_bytes()),
+        Value::Boolean(b) => json_text::write_bool(out, *b),
+        Value::Int8(v) => json_text::write_i64(out, i64::from(*v)),
+        Value::Int16(v) => json_text::write_i64(out, i64::from(*v)),
+        Value::Int32(v) => json_text::write_i64(out, i64::from(*v)),
+        Value::Int64(v) => json_text::write_i64(out, *v),
+        Value::Float32(v) => json_text::write_f32(out, *v),
+        Value::Float64(v) => json_text::write_f64(out, *v),
         Value::String(s) => write_str(out, s),
-        Value::Bytes(b) => {
-            // Decimal (`decimal.format=BASE64`, the default) and plain bytes are both base64 of the bytes.
-            out.push(b'"');
-            out.extend_from_slice(
-                base64::engine::general_purpose::STANDARD
-                    .encode(b)
-                    .as_bytes(),
-            );
-            out.push(b'"');
-        }
+        // Decimal (`decimal.format=BASE64`, the default) and plain bytes are both base64 of the bytes.
+        Value::Bytes(b) => json_text::write_base64(out, b),
         Value::Array(items) => {
             let item_schema = schema.and_then(|s| s.value_schema.as_deref());
             out.push(b'[');
@@ -150,50 +142,6 @@ pub fn write_json(out: &mut Vec<u8>, value: &Value, schema: Option<&Schema>) {
             out.push(b'}');
         }
     }
-}
-
-fn push(out: &mut Vec<u8>, v: impl std::fmt::Display) {
-    let _ = write!(out, "{v}");
-}
-
-fn write_str(out: &mut Vec<u8>, s: &str) {
-    // serde_json escapes exactly what Jackson escapes by default (quote, backslash, control characters).
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
-/// Jackson prints doubles with Java's `Double.toString` (and floats widened, as `JsonNodeFactory` does):
-/// plain for 1e-3 <= |v| < 1e7, otherwise `d.dddE±n`; NaN and infinities as the strings Java produces.
-fn java_double(v: f64, from_float: bool) -> String {
-    if v.is_nan() {
-        return "\"NaN\"".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            "\"Infinity\""
-        } else {
-            "\"-Infinity\""
-        }
-        .into();
-    }
-    if v == 0.0 {
-        return if v.is_sign_negative() { "-0.0" } else { "0.0" }.into();
-    }
-    let (plain, sci) = if from_float {
-        let f = v as f32;
-        (f.to_string(), format!("{f:e}"))
-    } else {
-        (v.to_string(), format!("{v:e}"))
-    };
-    if (1e-3..1e7).contains(&v.abs()) {
-        return if plain.contains('.') {
-            plain
-        } else {
-            plain + ".0"
-        };
-    }
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let dot = if mantissa.contains('.') { "" } else { ".0" };
-    format!("{mantissa}{dot}E{exponent}")
 }
 
 /// How a file's bytes are produced, from the config.
@@ -344,6 +292,10 @@ mod tests {
         );
         assert_eq!(json(&Value::from(vec![1u8, 2, 3]), None), "\"AQID\"\n");
         assert_eq!(json(&Value::Float32(0.1), None), "0.1\n");
+        // Jackson's escapes: upper-case hex for control characters.
+        assert_eq!(json(&Value::from("\u{1f}"), None), "\"\\u001F\"\n");
+        assert_eq!(json(&Value::Float64(f64::NAN), None), "\"NaN\"\n");
+        assert_eq!(json(&Value::Float64(-0.0), None), "-0.0\n");
     }
 
     #[test]

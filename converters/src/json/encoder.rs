@@ -7,10 +7,10 @@ use connect_api::data::{Schema, SchemaType, Value};
 use connect_api::{ConnectError, ConnectResult};
 
 use super::config::DecimalFormat;
-use super::writer::{
+use crate::java::class_of;
+use connect_api::data::json_text::{
     write_base64, write_bool, write_f32, write_f64, write_i64, write_key, write_str,
 };
-use crate::java::class_of;
 
 /// Writes Connect values as JSON.
 #[derive(Clone, Copy, Debug)]

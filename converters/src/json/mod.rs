@@ -7,7 +7,6 @@ mod decoder;
 mod encoder;
 mod reader;
 mod schema;
-mod writer;
 
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use connect_api::data::json_text::plain_prefix_len;
+
 /// Jackson's default maximum nesting depth (`StreamReadConstraints`).
 const MAX_DEPTH: usize = 1000;
 
@@ -324,26 +326,24 @@ impl<'a> Reader<'a> {
         self.expect(b'"', "'\"'")?;
         let start = self.pos;
         let b = self.bytes;
-        let mut i = start;
-        loop {
-            match b.get(i) {
-                None => {
-                    self.pos = i;
-                    return Err(self.syntax(
-                        "Unexpected end-of-input: was expecting closing quote for a string value",
-                    ));
-                }
-                Some(b'"') => {
-                    self.pos = i + 1;
-                    return self.utf8(start, i).map(Cow::Borrowed);
-                }
-                Some(b'\\') => break,
-                Some(&c) if c < 0x20 => {
-                    self.pos = i;
-                    return Err(self.control_char(c));
-                }
-                Some(_) => i += 1,
+        let i = start + plain_prefix_len(&b[start..]);
+        match b.get(i) {
+            None => {
+                self.pos = i;
+                return Err(self.syntax(
+                    "Unexpected end-of-input: was expecting closing quote for a string value",
+                ));
             }
+            Some(b'"') => {
+                self.pos = i + 1;
+                return self.utf8(start, i).map(Cow::Borrowed);
+            }
+            Some(&c) if c < 0x20 => {
+                self.pos = i;
+                return Err(self.control_char(c));
+            }
+            // A backslash: the string needs unescaping.
+            Some(_) => {}
         }
         let mut owned = String::with_capacity(i - start + 16);
         owned.push_str(self.utf8(start, i)?);
@@ -366,12 +366,7 @@ impl<'a> Reader<'a> {
                 Some(&c) if c < 0x20 => return Err(self.control_char(c)),
                 Some(_) => {
                     let run_start = self.pos;
-                    while b
-                        .get(self.pos)
-                        .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
-                    {
-                        self.pos += 1;
-                    }
+                    self.pos += plain_prefix_len(&b[run_start..]);
                     owned.push_str(self.utf8(run_start, self.pos)?);
                 }
             }

@@ -7,7 +7,7 @@ use connect_api::{ConnectError, ConnectResult};
 use super::decoder::Decoder;
 use super::encoder::Encoder;
 use super::reader::{JsonError, JsonResult, Reader, Tree};
-use super::writer::{write_bool, write_i64, write_key, write_str};
+use connect_api::data::json_text::{write_bool, write_i64, write_key, write_str};
 
 /// The JSON `type` name of a schema type (FLOAT32 is `float`, FLOAT64 is `double`).
 pub(crate) fn type_name(ty: SchemaType) -> &'static str {

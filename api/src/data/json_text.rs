@@ -1,8 +1,9 @@
-//! Low-level JSON output byte-for-byte as Jackson writes it: compact, Jackson's string escapes, Java's number
-//! formats, base64 binary.
+//! JSON text byte-for-byte as Jackson writes it (compact, Jackson's string escapes, Java's number formats, base64
+//! binary), shared by the JSON converter and plugins that write JSON themselves (the S3 sink's JsonFormat).
 
 use base64::Engine;
-use connect_api::data::values::{java_double_to_string, java_float_to_string};
+
+use super::values::{java_double_to_string, java_float_to_string};
 
 /// Which bytes of ASCII need an escape, and how: 0 none, `b'u'` a `\u00XX` escape, else the short escape letter.
 const ESCAPES: [u8; 128] = {
@@ -24,43 +25,68 @@ const ESCAPES: [u8; 128] = {
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
+/// The length of the longest prefix of `bytes` that needs no escape (no quote, backslash or control character),
+/// tested eight bytes at a time.
+pub fn plain_prefix_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // The lowest flagged byte of each mask is an exact match (borrows only flag bytes above a real one).
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
+    let mut words = bytes.chunks_exact(8);
+    let mut done = 0;
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let special = w.wrapping_sub(ONES * 0x20) & !w & HIGHS
+            | has_zero(w ^ (ONES * u64::from(b'"')))
+            | has_zero(w ^ (ONES * u64::from(b'\\')));
+        if special != 0 {
+            return done + special.trailing_zeros() as usize / 8;
+        }
+        done += 8;
+    }
+    done + words
+        .remainder()
+        .iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .unwrap_or(words.remainder().len())
+}
+
 /// A quoted JSON string; non-ASCII is written as raw UTF-8 and control characters as `\b \t \n \f \r` or
 /// `\u00XX` (upper-case hex), as Jackson does.
-pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b >= 0x80 {
-            continue;
-        }
-        let esc = ESCAPES[b as usize];
-        if esc == 0 {
-            continue;
-        }
-        out.extend_from_slice(&bytes[start..i]);
+    loop {
+        let plain = start + plain_prefix_len(&bytes[start..]);
+        out.extend_from_slice(&bytes[start..plain]);
+        let Some(&b) = bytes.get(plain) else {
+            break;
+        };
         out.push(b'\\');
-        if esc == b'u' {
-            out.extend_from_slice(b"u00");
-            out.push(HEX_UPPER[(b >> 4) as usize]);
-            out.push(HEX_UPPER[(b & 0xf) as usize]);
-        } else {
-            out.push(esc);
+        match ESCAPES[b as usize] {
+            b'u' => {
+                out.extend_from_slice(b"u00");
+                out.push(HEX_UPPER[(b >> 4) as usize]);
+                out.push(HEX_UPPER[(b & 0xf) as usize]);
+            }
+            esc => out.push(esc),
         }
-        start = i + 1;
+        start = plain + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
 }
 
 /// A JSON key followed by its colon.
-pub(crate) fn write_key(out: &mut Vec<u8>, key: &str) {
+pub fn write_key(out: &mut Vec<u8>, key: &str) {
     write_str(out, key);
     out.push(b':');
 }
 
-pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
+pub fn write_i64(out: &mut Vec<u8>, v: i64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     let mut n = v.unsigned_abs();
@@ -78,13 +104,13 @@ pub(crate) fn write_i64(out: &mut Vec<u8>, v: i64) {
     out.extend_from_slice(&buf[i..]);
 }
 
-pub(crate) fn write_bool(out: &mut Vec<u8>, v: bool) {
+pub fn write_bool(out: &mut Vec<u8>, v: bool) {
     out.extend_from_slice(if v { b"true" } else { b"false" });
 }
 
 /// A double as Jackson writes it (`Double.toString`); NaN and infinities become quoted strings, as Jackson's
 /// default `QUOTE_NON_NUMERIC_NUMBERS` does.
-pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
+pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     let text = java_double_to_string(v);
     if v.is_finite() {
         out.extend_from_slice(text.as_bytes());
@@ -94,7 +120,7 @@ pub(crate) fn write_f64(out: &mut Vec<u8>, v: f64) {
 }
 
 /// A float as Jackson writes it (`Float.toString`), non-finite values quoted.
-pub(crate) fn write_f32(out: &mut Vec<u8>, v: f32) {
+pub fn write_f32(out: &mut Vec<u8>, v: f32) {
     let text = java_float_to_string(v);
     if v.is_finite() {
         out.extend_from_slice(text.as_bytes());
@@ -104,7 +130,7 @@ pub(crate) fn write_f32(out: &mut Vec<u8>, v: f32) {
 }
 
 /// Binary as a quoted base64 string (standard alphabet, padded, no line feeds: Jackson's default variant).
-pub(crate) fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
+pub fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let len = bytes.len().div_ceil(3) * 4;
     out.push(b'"');
     let start = out.len();
@@ -133,6 +159,24 @@ mod tests {
             "\"a\\\"b\\\\c\\n\\t\\u0001\u{7f}é/\""
         );
         assert_eq!(text(|o| write_str(o, "\u{1f}")), "\"\\u001F\"");
+        // Every position of a special byte in and after the eight-byte words, next to bytes that are not special.
+        for special in [b'"', b'\\', 0x00, 0x1f] {
+            for len in 0..20 {
+                for at in 0..=len {
+                    let mut bytes = vec![b' '; len];
+                    bytes.extend_from_slice(&[0x7f, 0xc3, b'!', b'#', b'[', b']']);
+                    if at < len {
+                        bytes[at] = special;
+                    }
+                    let expected = if at < len { at } else { bytes.len() };
+                    assert_eq!(
+                        plain_prefix_len(&bytes),
+                        expected,
+                        "{special:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
