@@ -650,6 +650,23 @@ fn a_joining_worker_takes_a_share_without_restarting_the_rest_and_a_restarted_cl
     assert_eq!(stayed, 4, "before {before:?}, after {after:?}");
     eprintln!("task restarts caused by a joining worker: 0 of {stayed} tasks that stayed");
 
+    // connect-worker-rebalance-metrics: the first worker went through its own join and the two that followed.
+    let metrics = ra.get("/metrics").text;
+    let value = |metric: &str| {
+        let prefix = format!("kafka_connect_connect_worker_rebalance_metrics_{metric} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix)?.parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no {metric} in /metrics:\n{metrics}"))
+    };
+    assert!(value("completed_rebalances_total") >= 3.0, "{metrics}");
+    assert!(value("epoch") >= 1.0, "{metrics}");
+    assert!(value("rebalance_max_time_ms") >= value("rebalance_avg_time_ms"));
+    assert!(
+        metrics.contains("kafka_connect_connect_worker_rebalance_metrics_connect_protocol{protocol=\"sessioned\"} 1"),
+        "{metrics}"
+    );
+
     // Stop the whole cluster, start two workers on the same internal topics: everything comes back from the topics
     // alone. They join under a new group.id because the test broker (tansu) keeps a departed leader as the leader of
     // a group that every member left, so workers rejoining that group would wait for it forever (Kafka starts a new

@@ -228,12 +228,101 @@ impl Startups {
     }
 }
 
+/// `connect-worker-rebalance-metrics` (distributed mode): the group membership of this worker.
+#[derive(Debug, Default)]
+pub struct RebalanceMetrics {
+    state: Mutex<RebalanceState>,
+}
+
+#[derive(Debug, Default)]
+struct RebalanceState {
+    /// Since when the current rebalance runs, if one does.
+    started: Option<Instant>,
+    /// When the last rebalance completed (unix ms), if one did.
+    completed_at: Option<u64>,
+    completed: u64,
+    total_ms: u64,
+    max_ms: u64,
+    epoch: i32,
+    leader: String,
+    protocol: String,
+}
+
+impl RebalanceMetrics {
+    /// A JoinGroup round begins (the worker is rebalancing until it applies an assignment).
+    pub fn started(&self) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.started.get_or_insert_with(Instant::now);
+    }
+
+    /// An assignment of generation `epoch`, computed by `leader`, was applied.
+    pub fn completed(&self, epoch: i32, leader: &str, protocol: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let took = state
+            .started
+            .take()
+            .map_or(0, |t| t.elapsed().as_millis() as u64);
+        state.completed += 1;
+        state.total_ms += took;
+        state.max_ms = state.max_ms.max(took);
+        state.completed_at = Some(unix_millis());
+        state.epoch = epoch;
+        state.leader = leader.to_string();
+        state.protocol = protocol.to_string();
+    }
+
+    /// Kafka's attributes; the leader and protocol names as labels of a metric valued 1. Nothing before the
+    /// worker first joins (standalone workers never do).
+    fn render_into(&self, out: &mut Families) {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if state.completed == 0 && state.started.is_none() {
+            return;
+        }
+        let group = "connect-worker-rebalance-metrics";
+        out.add(group, "leader-name", &[("leader", &state.leader)], 1.0);
+        out.add(
+            group,
+            "connect-protocol",
+            &[("protocol", &state.protocol)],
+            1.0,
+        );
+        out.add(group, "epoch", &[], f64::from(state.epoch));
+        out.add(
+            group,
+            "completed-rebalances-total",
+            &[],
+            state.completed as f64,
+        );
+        out.add(
+            group,
+            "rebalancing",
+            &[],
+            if state.started.is_some() { 1.0 } else { 0.0 },
+        );
+        out.add(group, "rebalance-max-time-ms", &[], state.max_ms as f64);
+        let avg = match state.completed {
+            0 => 0.0,
+            n => state.total_ms as f64 / n as f64,
+        };
+        out.add(group, "rebalance-avg-time-ms", &[], avg);
+        if let Some(at) = state.completed_at {
+            out.add(
+                group,
+                "time-since-last-rebalance-ms",
+                &[],
+                unix_millis().saturating_sub(at) as f64,
+            );
+        }
+    }
+}
+
 /// The worker's metrics registry. Task metrics live as long as their task runner holds them.
 #[derive(Default)]
 pub struct Metrics {
     connector_startups: Startups,
     task_startups: Startups,
     tasks: Mutex<Vec<Weak<TaskMetrics>>>,
+    pub rebalance: RebalanceMetrics,
 }
 
 impl Metrics {
@@ -350,6 +439,7 @@ impl Metrics {
                 1.0,
             );
         }
+        self.rebalance.render_into(&mut out);
         for task in self.live_tasks() {
             task.render_into(&mut out);
         }
@@ -598,5 +688,29 @@ mod tests {
             !metrics.render(&status).contains("source_record_poll_total"),
             "dropped with its task"
         );
+    }
+
+    #[test]
+    fn rebalance_metrics_appear_once_the_worker_joins() {
+        let metrics = Metrics::default();
+        let status = StatusBoard::default();
+        let group = "kafka_connect_connect_worker_rebalance_metrics";
+        assert!(!metrics.render(&status).contains(group), "standalone");
+        metrics.rebalance.started();
+        let text = metrics.render(&status);
+        assert!(text.contains(&format!("{group}_rebalancing 1\n")), "{text}");
+        assert!(text.contains(&format!("{group}_completed_rebalances_total 0\n")));
+        metrics.rebalance.completed(3, "worker-1-abc", "sessioned");
+        let text = metrics.render(&status);
+        for line in [
+            "_rebalancing 0",
+            "_completed_rebalances_total 1",
+            "_epoch 3",
+            r#"_leader_name{leader="worker-1-abc"} 1"#,
+            r#"_connect_protocol{protocol="sessioned"} 1"#,
+        ] {
+            assert!(text.contains(&format!("{group}{line}\n")), "{line}: {text}");
+        }
+        assert!(text.contains(&format!("{group}_time_since_last_rebalance_ms ")));
     }
 }

@@ -250,6 +250,7 @@ impl HerderLoop {
     /// One JoinGroup/SyncGroup round and the application of its assignment. Returns whether another round is
     /// needed at once (revocations, a config mismatch).
     fn rebalance(&mut self) -> Result<bool, String> {
+        self.inner.rt.metrics.rebalance.started();
         self.set_unstable();
         self.inner.read_config(true)?;
         let snapshot = self.inner.snapshot();
@@ -337,6 +338,11 @@ impl HerderLoop {
         self.inner
             .generation
             .store(join.generation_id, Ordering::SeqCst);
+        self.inner.rt.metrics.rebalance.completed(
+            join.generation_id,
+            &my_assignment.leader,
+            &protocol.to_string(),
+        );
         let others = join.members.len() > 1;
         let rejoin =
             self.apply_assignment(&join.member_id, join.is_leader(), protocol, my_assignment);
