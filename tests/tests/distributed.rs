@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use connect_tests::{
-    consume_all, consume_n, create_topic, read_complete_lines, unique_name, wait_until,
-    write_lines, Cluster, Rest, Worker,
+    consume_all, consume_n, create_topic, partition_count, read_complete_lines, unique_name,
+    wait_until, write_lines, Cluster, Rest, Worker,
 };
 use serde_json::{json, Value};
 
@@ -225,6 +225,49 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
     assert!(
         committed,
         "offsets topic has no {offset_key} -> position {size}: {last:?}"
+    );
+
+    // A source with its own `offsets.storage.topic` (KIP-618): the worker creates that topic and commits there, not
+    // on the worker's offsets topic, and the offsets endpoint reads it.
+    let own_topic = unique_name("dist-own-offsets");
+    let second = unique_name("dist-src-own");
+    create_connector(
+        &rest,
+        &second,
+        json!({
+            "connector.class": "FileStreamSource",
+            "tasks.max": "1",
+            "file": file,
+            "topic": topic,
+            "offsets.storage.topic": own_topic,
+        }),
+    );
+    let own_key = serde_json::to_string(&json!([second, {"filename": file}])).expect("key");
+    let mut own = Vec::new();
+    let committed = wait_until(LONG, || {
+        if partition_count(&own_topic).is_none() {
+            return false;
+        }
+        own = latest_by_key(&own_topic);
+        own.iter()
+            .any(|(k, v)| *k == own_key && *v == Some(json!({ "position": size })))
+    });
+    assert!(
+        committed,
+        "{own_topic} has no {own_key} -> position {size}: {own:?}"
+    );
+    assert!(
+        !latest_by_key(&cluster.offsets)
+            .iter()
+            .any(|(k, _)| *k == own_key),
+        "the worker's offsets topic got the offsets of a connector with its own topic"
+    );
+    let offsets = rest.get(&format!("/connectors/{second}/offsets"));
+    assert_eq!(offsets.status, 200, "{offsets}");
+    assert_eq!(
+        offsets.body["offsets"],
+        json!([{"partition": {"filename": file}, "offset": {"position": size}}]),
+        "{offsets}"
     );
 }
 

@@ -21,6 +21,8 @@ pub const TOPICS: &str = "topics";
 pub const TOPICS_REGEX: &str = "topics.regex";
 pub const TASK_CLASS: &str = "task.class";
 pub const TOPIC_CREATION_GROUPS: &str = "topic.creation.groups";
+/// A source connector's own offsets topic (KIP-618); distributed mode only.
+pub const OFFSETS_STORAGE_TOPIC: &str = "offsets.storage.topic";
 
 const COMMON: &str = "Common";
 const TRANSFORMS_GROUP: &str = "Transforms";
@@ -144,6 +146,18 @@ pub fn source_config_def() -> ConfigDef {
         .group(TOPIC_CREATION_GROUP, 1)
         .width(Width::Long)
         .display_name("Topic Creation Groups")
+        .add()
+        .define(
+            OFFSETS_STORAGE_TOPIC,
+            ConfigType::String,
+            Importance::Low,
+            "A topic of this connector's own for its source offsets, created when missing; when unset, the worker's offset.storage.topic holds them (reads of partitions not found here fall back to it). Distributed mode only: standalone workers ignore it.",
+        )
+        .default_null()
+        .validator(Validator::NonEmptyString)
+        .group("offsets", 1)
+        .width(Width::Long)
+        .display_name("Offsets topic")
         .add()
 }
 

@@ -1,6 +1,8 @@
 //! KIP-875 connector offsets for both herders: a source connector's offsets in the offset store, a sink
 //! connector's committed consumer group offsets, in Kafka's `ConnectorOffsets` shape and with its messages.
 
+use std::sync::Arc;
+
 use connect_api::config::split_list;
 use connect_api::plugin::PluginKind;
 use connect_api::{Config, OffsetMap};
@@ -13,6 +15,7 @@ use super::{HerderError, HerderResult};
 use crate::config::connector::{TOPICS, TOPICS_REGEX};
 use crate::kafka;
 use crate::kafka::group_offsets::{self, Subscription, TopicPartitionOffsets};
+use crate::storage::OffsetStore;
 
 /// Keys of a sink connector's partitions and offsets (Kafka's `SinkUtils`).
 const KAFKA_TOPIC: &str = "kafka_topic";
@@ -106,7 +109,7 @@ pub fn read(
             })
             .collect()
     } else {
-        rt.offsets
+        source_store(rt, name, config)?
             .connector_offsets(name)
             .into_iter()
             .map(|(partition, offset)| ConnectorOffset {
@@ -148,9 +151,9 @@ pub fn modify(
             HerderError::Internal(failure)
         })?;
     } else {
+        let store = source_store(rt, name, config)?;
         let writes = match offsets {
-            None => rt
-                .offsets
+            None => store
                 .connector_offsets(name)
                 .into_iter()
                 .map(|(partition, _)| (partition, None))
@@ -158,7 +161,7 @@ pub fn modify(
             Some(offsets) => parse_source_offsets(offsets)?,
         };
         if !writes.is_empty() {
-            rt.offsets.set(name, writes).map_err(|e| {
+            store.set(name, writes).map_err(|e| {
                 HerderError::Internal(format!(
                     "Failed to modify offsets for source connector {name}: {e}"
                 ))
@@ -166,6 +169,19 @@ pub fn modify(
         }
     }
     Ok(success(reset))
+}
+
+/// The offset store of source connector `name` (its own topic, if it has one).
+fn source_store(
+    rt: &WorkerRuntime,
+    name: &str,
+    config: &Config,
+) -> HerderResult<Arc<dyn OffsetStore>> {
+    rt.offset_store(config).map_err(|e| {
+        HerderError::Internal(format!(
+            "Failed to open the offsets topic of source connector {name}: {e}"
+        ))
+    })
 }
 
 fn sink_partition(topic: &str, partition: i32) -> OffsetMap {

@@ -12,14 +12,14 @@ use tracing::error;
 
 use super::{HerderError, HerderResult};
 use crate::config::connector::{
-    CONNECTOR_CLASS, NAME, TASKS_MAX, TASK_CLASS, TOPICS, TOPICS_REGEX,
+    CONNECTOR_CLASS, NAME, OFFSETS_STORAGE_TOPIC, TASKS_MAX, TASK_CLASS, TOPICS, TOPICS_REGEX,
 };
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
 use crate::kafka;
 use crate::metrics::{Metrics, TaskKind, TaskMetrics};
 use crate::plugins::{LibraryPlugin, PluginConnector, PluginSinkTask, PluginSourceTask, Plugins};
-use crate::storage::OffsetStore;
+use crate::storage::{ConnectorOffsetTopics, LayeredOffsetStore, OffsetStore};
 use crate::task::convert::RecordConverters;
 use crate::task::dlq::DeadLetterQueue;
 use crate::task::errors::ErrorPolicy;
@@ -32,6 +32,8 @@ pub struct WorkerRuntime {
     pub plugins: Arc<Plugins>,
     pub providers: ConfigProviders,
     pub offsets: Arc<dyn OffsetStore>,
+    /// Source connectors' own offsets topics (distributed mode only).
+    pub connector_offset_topics: Option<ConnectorOffsetTopics>,
     pub status: Arc<StatusBoard>,
     pub metrics: Arc<Metrics>,
 }
@@ -47,6 +49,25 @@ impl WorkerRuntime {
             HerderError::BadRequest(format!(
                 "Failed to find any class that implements Connector and which name matches {class}"
             ))
+        })
+    }
+
+    /// Where a source connector's offsets live: its own `offsets.storage.topic` layered over the worker's topic in
+    /// distributed mode, else the worker's store.
+    pub fn offset_store(&self, config: &Config) -> Result<Arc<dyn OffsetStore>, String> {
+        let own = config
+            .get(OFFSETS_STORAGE_TOPIC)
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty());
+        let (Some(topic), Some(topics)) = (own, &self.connector_offset_topics) else {
+            return Ok(self.offsets.clone());
+        };
+        Ok(match topics.store(topic)? {
+            Some(store) => Arc::new(LayeredOffsetStore {
+                connector: store,
+                worker: self.offsets.clone(),
+            }),
+            None => self.offsets.clone(),
         })
     }
 
@@ -178,7 +199,9 @@ impl WorkerRuntime {
                         &connector_config,
                         &client_id("producer"),
                     ),
-                    offsets: self.offsets.clone(),
+                    offsets: self
+                        .offset_store(&connector_config)
+                        .map_err(ConnectError::connect)?,
                     status: self.status.clone(),
                     policy,
                     flush_interval,

@@ -80,6 +80,7 @@ impl StandaloneHerder {
                 plugins,
                 providers,
                 offsets,
+                connector_offset_topics: None,
                 status: Arc::new(
                     StatusBoard::default().with_active_topics(topic_tracking.store.clone()),
                 ),

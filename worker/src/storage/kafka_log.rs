@@ -25,6 +25,7 @@ pub struct LogRecord<'a> {
 }
 
 /// How to create the topic when it is missing.
+#[derive(Clone, Debug)]
 pub struct TopicSpec {
     pub name: String,
     pub partitions: i32,

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use connect_api::OffsetMap;
@@ -135,6 +135,50 @@ impl OffsetStore for KafkaOffsetStore {
                 (c == connector).then(|| (partition, offset.clone()))
             })
             .collect()
+    }
+}
+
+/// Source connectors' own offsets topics (`offsets.storage.topic`, KIP-618) in distributed mode: each is created
+/// with the worker offsets topic's settings when missing and opened once, then shared by the connector's tasks and
+/// its offsets REST calls.
+pub struct ConnectorOffsetTopics {
+    client: ClientConfig,
+    /// The worker's offsets topic: its name, partitions, replication factor and topic configs.
+    worker_topic: TopicSpec,
+    client_id: String,
+    opened: Mutex<BTreeMap<String, Arc<KafkaOffsetStore>>>,
+}
+
+impl ConnectorOffsetTopics {
+    pub fn new(client: ClientConfig, worker_topic: TopicSpec, client_id: String) -> Self {
+        ConnectorOffsetTopics {
+            client,
+            worker_topic,
+            client_id,
+            opened: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The store on `topic`, or `None` when that is the worker's own offsets topic.
+    pub fn store(&self, topic: &str) -> Result<Option<Arc<KafkaOffsetStore>>, String> {
+        if topic == self.worker_topic.name {
+            return Ok(None);
+        }
+        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(store) = opened.get(topic) {
+            return Ok(Some(store.clone()));
+        }
+        let spec = TopicSpec {
+            name: topic.to_string(),
+            ..self.worker_topic.clone()
+        };
+        let store = Arc::new(KafkaOffsetStore::open(
+            &self.client,
+            &spec,
+            &format!("{}-{topic}", self.client_id),
+        )?);
+        opened.insert(topic.to_string(), store.clone());
+        Ok(Some(store))
     }
 }
 

@@ -38,7 +38,7 @@ use crate::storage::config_topic::{
 use crate::storage::kafka_log::{ensure_topic, KafkaLog, TopicSpec};
 use crate::storage::status_store::KafkaStatusStore;
 use crate::storage::status_topic::{connector_status_key, task_status_key, StatusRecord};
-use crate::storage::KafkaOffsetStore;
+use crate::storage::{ConnectorOffsetTopics, KafkaOffsetStore};
 use crate::task::{State, Status, StatusBoard, StatusListener, StatusSubject, TaskId};
 
 /// How long a REST request waits for a rebalance in progress to finish before answering 409.
@@ -263,16 +263,22 @@ impl DistributedHerder {
             configs: DistributedConfig::topic_settings(&worker.raw, prefix),
         };
 
+        let offsets_spec = spec(
+            &dist.offset_topic,
+            dist.offset_partitions,
+            dist.offset_replication_factor,
+            "offset.storage",
+        );
         let offsets = Arc::new(KafkaOffsetStore::open(
             &client,
-            &spec(
-                &dist.offset_topic,
-                dist.offset_partitions,
-                dist.offset_replication_factor,
-                "offset.storage",
-            ),
+            &offsets_spec,
             &format!("{client_base}offsets"),
         )?);
+        let connector_offset_topics = ConnectorOffsetTopics::new(
+            client.clone(),
+            offsets_spec,
+            format!("{client_base}offsets"),
+        );
         let statuses = KafkaStatusStore::open(
             &client,
             &spec(
@@ -341,6 +347,7 @@ impl DistributedHerder {
                 plugins,
                 providers,
                 offsets,
+                connector_offset_topics: Some(connector_offset_topics),
                 status: Arc::new(
                     StatusBoard::with_listener(listener)
                         .with_active_topics(topic_tracking.store.clone()),
