@@ -276,6 +276,23 @@ pub fn read_span(topic: &str, n: usize, timeout: Duration) -> (Instant, Instant)
     (first.expect("a first record"), Instant::now())
 }
 
+/// Reads `topic` from the beginning until `n` records have arrived and returns how long records `warmup` to `n`
+/// took: a consumer's first fetches (up to 50 MB) arrive before it hands out its first record, so timing from the
+/// first record would leave part of a pre-filled topic untimed. Panics if they do not arrive within `timeout`.
+#[track_caller]
+pub fn read_time_after_warmup(topic: &str, n: usize, warmup: usize, timeout: Duration) -> Duration {
+    let (mut from, mut count) = (None, 0);
+    let all = consume_each(topic, timeout, |_| {
+        count += 1;
+        if count == warmup {
+            from = Some(Instant::now());
+        }
+        count >= n
+    });
+    assert!(all, "{count} of {n} records in {topic} within {timeout:?}");
+    from.expect("warm-up reached").elapsed()
+}
+
 /// Reads `topic` from the beginning until `n` records have arrived; panics (saying how many came) if they do not
 /// within `timeout`. Returns exactly what was read, which may be more than `n` if more were in flight.
 #[track_caller]

@@ -12,8 +12,8 @@ pub mod worker;
 
 pub use broker::{
     client_config, consume_all, consume_each, consume_n, consume_until, count_records,
-    create_topic, ensure_broker, partition_count, produce, read_span, topic_config,
-    try_create_topic, Record,
+    create_topic, ensure_broker, partition_count, produce, read_span, read_time_after_warmup,
+    topic_config, try_create_topic, Record,
 };
 pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
 pub use postgres::{pg_command, pg_port, postgres_source_props, psql, psql_file, PG_BIN};

@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use connect_tests::{
-    consume_each, consume_n, create_topic, produce, read_span, test_plugin_library, unique_name,
-    wait_until, write_properties, Worker,
+    consume_n, create_topic, produce, read_span, read_time_after_warmup, test_plugin_library,
+    unique_name, wait_until, write_properties, Worker,
 };
 
 const RECORDS: usize = 1_000_000;
@@ -109,16 +109,7 @@ fn generator_source_and_discard_sink_against_raw_client() {
 
     // Sink half: the raw consumer is timed from its WARMUP-th record read to its last; the discard sink from the
     // first /metrics scrape showing WARMUP records read to the one showing every record handed to put.
-    let (mut from, mut count) = (None, 0);
-    let all = consume_each(&raw_topic, Duration::from_secs(300), |_| {
-        count += 1;
-        if count == WARMUP {
-            from = Some(Instant::now());
-        }
-        count >= RECORDS
-    });
-    assert!(all, "{count} of {RECORDS} records read back");
-    let raw_sink = from.expect("warm-up reached").elapsed();
+    let raw_sink = read_time_after_warmup(&raw_topic, RECORDS, WARMUP, Duration::from_secs(300));
 
     let worker = Worker::start_standalone(&props, &[]);
     let created = worker.rest().post_json(

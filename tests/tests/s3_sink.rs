@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use connect_tests::{
-    consume_each, create_topic, produce, service_script, services_home, services_up, target_dir,
-    test_python, unique_name, wait_until, write_properties, Worker,
+    create_topic, produce, read_time_after_warmup, service_script, services_home, services_up,
+    target_dir, test_python, unique_name, wait_until, write_properties, Worker,
 };
 use serde_json::Value;
 use tempfile::TempDir;
@@ -757,16 +757,8 @@ fn throughput(label: &str, values: &[String], extra: &[(&str, &str)]) {
     // Ceiling 1: the raw rdkafka consumer reading the same records, timed from the fifth of them on (its first
     // fetches, up to 50 MB, arrive before it hands out the first record) and scaled to all of them.
     let warmup = n / 5;
-    let (mut from, mut count) = (None, 0);
-    let all = consume_each(&topic, Duration::from_secs(300), |_| {
-        count += 1;
-        if count == warmup {
-            from = Some(Instant::now());
-        }
-        count >= n
-    });
-    assert!(all, "{count} of {n} records read back");
-    let raw_rate = (n - warmup) as f64 / from.expect("warm-up reached").elapsed().as_secs_f64();
+    let raw_time = read_time_after_warmup(&topic, n, warmup, Duration::from_secs(300));
+    let raw_rate = (n - warmup) as f64 / raw_time.as_secs_f64();
     let raw_consume = n as f64 / raw_rate;
 
     // Ceiling 2: boto3 (as `aws s3 cp` does: multipart, parts in parallel) uploading the same bytes as the same
