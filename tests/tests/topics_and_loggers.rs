@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use connect_tests::{
-    consume_all, create_topic, unique_name, wait_until, write_lines, Cluster, Rest, Worker,
+    consume_all, count_complete_lines, create_topic, unique_name, wait_until, write_lines, Cluster,
+    Rest, Worker,
 };
 use serde_json::{json, Value};
 
@@ -94,6 +95,13 @@ fn standalone_tracks_source_and_sink_topics_and_resets_them() {
     );
     wait_for_topics(&rest, &src, &[&topic]);
     wait_for_topics(&rest, &sink, &[&topic]);
+    // Every record is through the sink before the reset: one consumed after it would record the topic again.
+    assert!(
+        wait_until(Duration::from_secs(30), || count_complete_lines(&output)
+            == 3),
+        "the sink did not write a, b, c: {}",
+        worker.log_tail_block()
+    );
 
     let reset = rest.put_empty(&format!("/connectors/{sink}/topics/reset"));
     assert_eq!(reset.status, 202, "{reset}");
