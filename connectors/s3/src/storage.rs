@@ -23,9 +23,8 @@ use crate::config::S3SinkConfig;
 pub struct Storage {
     runtime: tokio::runtime::Runtime,
     client: aws_sdk_s3::Client,
-    pub bucket: String,
-    retries: u32,
-    backoff_ms: u64,
+    /// The bucket, `s3.part.retries` and `s3.retry.backoff.ms`.
+    policy: RetryPolicy,
 }
 
 /// How a failed request should be handled.
@@ -49,6 +48,7 @@ impl PendingPart {
 }
 
 /// `s3.part.retries` and `s3.retry.backoff.ms` applied to one request, with errors that name the bucket.
+#[derive(Clone)]
 struct RetryPolicy {
     bucket: String,
     retries: u32,
@@ -145,9 +145,11 @@ impl Storage {
         Ok(Storage {
             runtime,
             client,
-            bucket: config.bucket.clone(),
-            retries: config.part_retries,
-            backoff_ms: config.retry_backoff_ms,
+            policy: RetryPolicy {
+                bucket: config.bucket.clone(),
+                retries: config.part_retries,
+                backoff_ms: config.retry_backoff_ms,
+            },
         })
     }
 
@@ -158,17 +160,12 @@ impl Storage {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, SdkError<E>>>,
     {
-        let policy = RetryPolicy {
-            bucket: self.bucket.clone(),
-            retries: self.retries,
-            backoff_ms: self.backoff_ms,
-        };
-        self.runtime.block_on(policy.run(what, key, op))
+        self.runtime.block_on(self.policy.run(what, key, op))
     }
 
     /// Fails (fatally) when the bucket does not exist or is not accessible; unreachable is retriable.
     pub fn check_bucket(&self) -> ConnectResult<()> {
-        let bucket = self.bucket.clone();
+        let bucket = self.policy.bucket.clone();
         self.call("HeadBucket", "", || {
             self.client.head_bucket().bucket(&bucket).send()
         })
@@ -180,7 +177,7 @@ impl Storage {
         self.call("PutObject", key, || {
             self.client
                 .put_object()
-                .bucket(&self.bucket)
+                .bucket(&self.policy.bucket)
                 .key(key)
                 .body(ByteStream::from(body.clone()))
                 .send()
@@ -192,7 +189,7 @@ impl Storage {
         let out = self.call("CreateMultipartUpload", key, || {
             self.client
                 .create_multipart_upload()
-                .bucket(&self.bucket)
+                .bucket(&self.policy.bucket)
                 .key(key)
                 .send()
         })?;
@@ -210,11 +207,7 @@ impl Storage {
         number: i32,
         body: bytes::Bytes,
     ) -> PendingPart {
-        let policy = RetryPolicy {
-            bucket: self.bucket.clone(),
-            retries: self.retries,
-            backoff_ms: self.backoff_ms,
-        };
+        let policy = self.policy.clone();
         let client = self.client.clone();
         let (key, upload_id) = (key.to_string(), upload_id.to_string());
         let task = self.runtime.spawn(async move {
@@ -264,7 +257,7 @@ impl Storage {
         self.call("CompleteMultipartUpload", key, || {
             self.client
                 .complete_multipart_upload()
-                .bucket(&self.bucket)
+                .bucket(&self.policy.bucket)
                 .key(key)
                 .upload_id(upload_id)
                 .multipart_upload(upload.clone())
@@ -278,7 +271,7 @@ impl Storage {
         let result = self.runtime.block_on(
             self.client
                 .abort_multipart_upload()
-                .bucket(&self.bucket)
+                .bucket(&self.policy.bucket)
                 .key(key)
                 .upload_id(upload_id)
                 .send(),
@@ -286,7 +279,7 @@ impl Storage {
         if let Err(e) = result {
             eprintln!(
                 "connect-s3: could not abort multipart upload of '{key}' in bucket '{}': {}",
-                self.bucket,
+                self.policy.bucket,
                 DisplayErrorContext(&e)
             );
         }
@@ -298,7 +291,7 @@ impl Storage {
         let listed = self.runtime.block_on(
             self.client
                 .list_multipart_uploads()
-                .bucket(&self.bucket)
+                .bucket(&self.policy.bucket)
                 .prefix(prefix)
                 .send(),
         );

@@ -207,6 +207,20 @@ pub struct PartitionWriter {
     scratch: Vec<u8>,
 }
 
+/// Commits every file, handing each back with its result (a failed one keeps its bytes for a retry).
+fn commit_each(
+    files: impl IntoIterator<Item = FileWriter>,
+    store: &dyn ObjectStore,
+) -> Vec<(FileWriter, ConnectResult<()>)> {
+    files
+        .into_iter()
+        .map(|mut file| {
+            let result = file.commit(store);
+            (file, result)
+        })
+        .collect()
+}
+
 /// A rotated file set being committed, and the offset it releases once every file is visible.
 struct ClosingSet {
     release: Option<i64>,
@@ -449,15 +463,7 @@ impl PartitionWriter {
             return Ok(());
         }
         let store = Arc::clone(store);
-        let handle = std::thread::spawn(move || {
-            files
-                .into_values()
-                .map(|mut file| {
-                    let result = file.commit(&*store);
-                    (file, result)
-                })
-                .collect()
-        });
+        let handle = std::thread::spawn(move || commit_each(files.into_values(), &*store));
         self.closing = Some(ClosingSet {
             release: self.expected,
             state: Closing::Running(handle),
@@ -477,13 +483,7 @@ impl PartitionWriter {
                     "the S3 commit thread panicked; the records of its files will be consumed again",
                 )
             })?,
-            Closing::Failed(files) => files
-                .into_iter()
-                .map(|mut file| {
-                    let result = file.commit(store);
-                    (file, result)
-                })
-                .collect(),
+            Closing::Failed(files) => commit_each(files, store),
         };
         let mut failed = Vec::new();
         let mut first_error = None;
