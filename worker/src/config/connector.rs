@@ -23,12 +23,18 @@ pub const TASK_CLASS: &str = "task.class";
 pub const TOPIC_CREATION_GROUPS: &str = "topic.creation.groups";
 /// A source connector's own offsets topic (KIP-618); distributed mode only.
 pub const OFFSETS_STORAGE_TOPIC: &str = "offsets.storage.topic";
+/// KIP-618 per-connector settings, used when the worker has `exactly.once.source.support=enabled`.
+pub const EXACTLY_ONCE_SUPPORT: &str = "exactly.once.support";
+pub const TRANSACTION_BOUNDARY: &str = "transaction.boundary";
+pub const TRANSACTION_BOUNDARY_INTERVAL_MS: &str = "transaction.boundary.interval.ms";
 
 const COMMON: &str = "Common";
 const TRANSFORMS_GROUP: &str = "Transforms";
 const PREDICATES_GROUP: &str = "Predicates";
 const ERROR_GROUP: &str = "Error Handling";
 const TOPIC_CREATION_GROUP: &str = "Topic Creation";
+const EXACTLY_ONCE_GROUP: &str = "Exactly Once Support";
+const OFFSETS_TOPIC_GROUP: &str = "offsets.topic";
 
 /// The settings every connector has, in Kafka's group order.
 pub fn base_config_def() -> ConfigDef {
@@ -148,6 +154,42 @@ pub fn source_config_def() -> ConfigDef {
         .display_name("Topic Creation Groups")
         .add()
         .define(
+            EXACTLY_ONCE_SUPPORT,
+            ConfigType::String,
+            Importance::Medium,
+            "'requested' or 'required'. With 'required', creating or validating the connector fails unless the worker has exactly-once source support enabled and the connector declares that it can deliver exactly once with this configuration.",
+        )
+        .default_value("requested")
+        .one_of_ignore_case(&["requested", "required"])
+        .group(EXACTLY_ONCE_GROUP, 1)
+        .width(Width::Short)
+        .display_name("Exactly once support")
+        .add()
+        .define(
+            TRANSACTION_BOUNDARY,
+            ConfigType::String,
+            Importance::Medium,
+            "Where the producer transactions of this connector's tasks end, when the worker has exactly-once source support enabled: 'poll' commits one transaction per batch a task returns from poll, 'interval' commits after transaction.boundary.interval.ms, and 'connector' lets the connector decide (only for connectors that can define transaction boundaries).",
+        )
+        .default_value("poll")
+        .one_of_ignore_case(&["poll", "interval", "connector"])
+        .group(EXACTLY_ONCE_GROUP, 2)
+        .width(Width::Short)
+        .display_name("Transaction Boundary")
+        .add()
+        .define(
+            TRANSACTION_BOUNDARY_INTERVAL_MS,
+            ConfigType::Long,
+            Importance::Low,
+            "With transaction.boundary=interval, how often tasks commit their transaction; unset means the worker's offset.flush.interval.ms. Ignored for other boundaries.",
+        )
+        .default_null()
+        .validator(Validator::Range { min: Some(0.0), max: None })
+        .group(EXACTLY_ONCE_GROUP, 3)
+        .width(Width::Short)
+        .display_name("Transaction boundary interval")
+        .add()
+        .define(
             OFFSETS_STORAGE_TOPIC,
             ConfigType::String,
             Importance::Low,
@@ -155,7 +197,7 @@ pub fn source_config_def() -> ConfigDef {
         )
         .default_null()
         .validator(Validator::NonEmptyString)
-        .group("offsets", 1)
+        .group(OFFSETS_TOPIC_GROUP, 1)
         .width(Width::Long)
         .display_name("Offsets topic")
         .add()

@@ -64,6 +64,8 @@ pub const INTER_WORKER_KEY_SIZE: &str = "inter.worker.key.size";
 pub const INTER_WORKER_KEY_TTL_MS: &str = "inter.worker.key.ttl.ms";
 pub const INTER_WORKER_SIGNATURE_ALGORITHM: &str = "inter.worker.signature.algorithm";
 pub const INTER_WORKER_VERIFICATION_ALGORITHMS: &str = "inter.worker.verification.algorithms";
+/// KIP-618: `disabled`, `preparing` or `enabled`.
+pub const EXACTLY_ONCE_SOURCE_SUPPORT: &str = "exactly.once.source.support";
 
 const SIMPLE_HEADER_CONVERTER: &str = "org.apache.kafka.connect.storage.SimpleHeaderConverter";
 
@@ -123,6 +125,9 @@ pub fn distributed_config_def() -> ConfigDef {
         .one_of(&["HmacSHA256"])
         .define(INTER_WORKER_VERIFICATION_ALGORITHMS, ConfigType::List, Importance::Low, "A list of permitted algorithms for verifying internal requests, which must include the algorithm used for the inter.worker.signature.algorithm property.")
         .default_value("HmacSHA256")
+        .define(EXACTLY_ONCE_SOURCE_SUPPORT, ConfigType::String, Importance::High, "Whether source tasks run with exactly-once delivery: with 'enabled', each task writes its records and their source offsets in Kafka transactions, and the leader fences out producers of older task generations before new tasks start. 'preparing' is the step of a rolling upgrade before every worker has it; tasks do not use transactions yet.")
+        .default_value("disabled")
+        .one_of_ignore_case(&["disabled", "preparing", "enabled"])
         .add()
 }
 
@@ -237,6 +242,8 @@ pub struct DistributedConfig {
     pub inter_worker_key_bytes: usize,
     pub inter_worker_key_ttl_ms: i64,
     pub inter_worker_verification_algorithms: Vec<String>,
+    /// `exactly.once.source.support` is `enabled`: source tasks use transactions (KIP-618).
+    pub exactly_once_source: bool,
 }
 
 impl DistributedConfig {
@@ -289,6 +296,7 @@ impl WorkerConfig {
                 .map_or(32, |bits| (bits.max(8) / 8) as usize),
             inter_worker_key_ttl_ms: i64::from(int(INTER_WORKER_KEY_TTL_MS).max(1)),
             inter_worker_verification_algorithms: parsed.list(INTER_WORKER_VERIFICATION_ALGORITHMS),
+            exactly_once_source: text(EXACTLY_ONCE_SOURCE_SUPPORT).eq_ignore_ascii_case("enabled"),
         };
         Ok((Self::from_parsed(&parsed, raw), dist))
     }

@@ -134,8 +134,23 @@ pub trait Herder: Send + Sync {
             "Task configs are only written by distributed workers".into(),
         ))
     }
+    /// Internal `PUT /connectors/{name}/fence`: a round of zombie fencing for an exactly-once source connector.
+    fn fence_zombies(&self, _name: &str) -> HerderResult<()> {
+        Err(HerderError::Internal(
+            "Zombie fencing is only done by distributed workers".into(),
+        ))
+    }
     fn validate(&self, config: &Config) -> HerderResult<ConfigInfos> {
-        validate_connector_config(self.plugins(), self.client_override_policy(), config)
+        validate_connector_config(
+            self.plugins(),
+            self.client_override_policy(),
+            self.exactly_once_checks(),
+            config,
+        )
+    }
+    /// `None` in standalone mode (no KIP-618 checks), else whether `exactly.once.source.support` is enabled.
+    fn exactly_once_checks(&self) -> Option<bool> {
+        None
     }
     /// The worker's `connector.client.config.override.policy`.
     fn client_override_policy(&self) -> crate::config::override_policy::OverridePolicy;

@@ -13,6 +13,7 @@ use tracing::error;
 use super::{HerderError, HerderResult};
 use crate::config::connector::{
     CONNECTOR_CLASS, NAME, OFFSETS_STORAGE_TOPIC, TASKS_MAX, TASK_CLASS, TOPICS, TOPICS_REGEX,
+    TRANSACTION_BOUNDARY, TRANSACTION_BOUNDARY_INTERVAL_MS,
 };
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::WorkerConfig;
@@ -26,6 +27,23 @@ use crate::task::errors::ErrorPolicy;
 use crate::task::topic_creation::TopicCreation;
 use crate::task::{sink, source, State, StatusBoard, TaskHandle, TaskId};
 
+/// Distributed mode's exactly-once source settings (KIP-618).
+pub struct ExactlyOnceSource {
+    /// Whether `exactly.once.source.support` is `enabled`.
+    pub enabled: bool,
+    /// `group.id`: task transactional ids are `<group.id>-<connector>-<task>`.
+    pub group_id: String,
+    /// The worker's offsets topic, where tasks of connectors without their own write their offsets.
+    pub offsets_topic: String,
+}
+
+impl ExactlyOnceSource {
+    /// The transactional id of a task's producer (Kafka's `Worker.taskTransactionalId`).
+    pub fn transactional_id(&self, connector: &str, task: u32) -> String {
+        format!("{}-{connector}-{task}", self.group_id)
+    }
+}
+
 /// The worker-wide things connectors and tasks are started with.
 pub struct WorkerRuntime {
     pub worker: WorkerConfig,
@@ -34,6 +52,8 @@ pub struct WorkerRuntime {
     pub offsets: Arc<dyn OffsetStore>,
     /// Source connectors' own offsets topics (distributed mode only).
     pub connector_offset_topics: Option<ConnectorOffsetTopics>,
+    /// `None` in standalone mode.
+    pub exactly_once: Option<ExactlyOnceSource>,
     pub status: Arc<StatusBoard>,
     pub metrics: Arc<Metrics>,
 }
@@ -68,6 +88,44 @@ impl WorkerRuntime {
                 worker: self.offsets.clone(),
             }),
             None => self.offsets.clone(),
+        })
+    }
+
+    /// A source task's transactions when exactly-once support is enabled: its producer gets the task's
+    /// transactional id, and its offsets go to the connector's own offsets topic if it has one, else the worker's.
+    fn transactions(
+        &self,
+        id: &TaskId,
+        connector_config: &Config,
+        producer: &mut rdkafka::ClientConfig,
+    ) -> Option<source::Transactions> {
+        let eos = self.exactly_once.as_ref().filter(|e| e.enabled)?;
+        producer
+            .set(
+                "transactional.id",
+                eos.transactional_id(&id.connector, id.task),
+            )
+            .set("enable.idempotence", "true");
+        let offsets_topic = connector_config
+            .get(OFFSETS_STORAGE_TOPIC)
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .unwrap_or(&eos.offsets_topic)
+            .to_string();
+        let boundary = connector_config
+            .get(TRANSACTION_BOUNDARY)
+            .map(|b| b.trim().to_ascii_lowercase());
+        let interval = (boundary.as_deref() == Some("interval")).then(|| {
+            let ms = connector_config
+                .get(TRANSACTION_BOUNDARY_INTERVAL_MS)
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(self.worker.offset_flush_interval_ms);
+            Duration::from_millis(ms.max(1))
+        });
+        Some(source::Transactions {
+            connector: id.connector.clone(),
+            offsets_topic,
+            interval,
         })
     }
 
@@ -181,34 +239,39 @@ impl WorkerRuntime {
             let policy = ErrorPolicy::from_config(&connector_config);
             let flush_interval = Duration::from_millis(self.worker.offset_flush_interval_ms.max(1));
             let spawned = match kind {
-                PluginKind::Source => source::spawn(source::SourceTaskSetup {
-                    id: id.clone(),
-                    metrics: self.task_metrics(id, TaskKind::Source, &policy),
-                    task: Box::new(PluginSourceTask::create(plugin)?),
-                    topic_creation: TopicCreation::from_config(
-                        self.worker.topic_creation_enable,
-                        &connector_config,
-                        kafka::admin_config(&self.worker, &connector_config),
-                    )
-                    .map_err(|(_, message)| ConnectError::config(message))?,
-                    task_config,
-                    converters,
-                    transforms,
-                    producer: kafka::producer_config(
+                PluginKind::Source => {
+                    let mut producer = kafka::producer_config(
                         &self.worker,
                         &connector_config,
                         &client_id("producer"),
-                    ),
-                    offsets: self
-                        .offset_store(&connector_config)
-                        .map_err(ConnectError::connect)?,
-                    status: self.status.clone(),
-                    policy,
-                    flush_interval,
-                    flush_timeout: Duration::from_millis(
-                        self.worker.offset_flush_timeout_ms.max(1),
-                    ),
-                }),
+                    );
+                    let transactions = self.transactions(id, &connector_config, &mut producer);
+                    source::spawn(source::SourceTaskSetup {
+                        id: id.clone(),
+                        metrics: self.task_metrics(id, TaskKind::Source, &policy),
+                        task: Box::new(PluginSourceTask::create(plugin)?),
+                        topic_creation: TopicCreation::from_config(
+                            self.worker.topic_creation_enable,
+                            &connector_config,
+                            kafka::admin_config(&self.worker, &connector_config),
+                        )
+                        .map_err(|(_, message)| ConnectError::config(message))?,
+                        task_config,
+                        converters,
+                        transforms,
+                        producer,
+                        transactions,
+                        offsets: self
+                            .offset_store(&connector_config)
+                            .map_err(ConnectError::connect)?,
+                        status: self.status.clone(),
+                        policy,
+                        flush_interval,
+                        flush_timeout: Duration::from_millis(
+                            self.worker.offset_flush_timeout_ms.max(1),
+                        ),
+                    })
+                }
                 _ => {
                     let regex = connector_config
                         .get(TOPICS_REGEX)
@@ -274,6 +337,7 @@ impl WorkerRuntime {
         let infos = match super::validate_connector_config(
             &self.plugins,
             self.worker.client_override_policy,
+            self.exactly_once.as_ref().map(|e| e.enabled),
             config,
         ) {
             Ok(infos) => infos,

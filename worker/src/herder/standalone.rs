@@ -81,6 +81,7 @@ impl StandaloneHerder {
                 providers,
                 offsets,
                 connector_offset_topics: None,
+                exactly_once: None,
                 status: Arc::new(
                     StatusBoard::default().with_active_topics(topic_tracking.store.clone()),
                 ),

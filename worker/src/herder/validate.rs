@@ -10,7 +10,8 @@ use rdkafka::ClientConfig;
 
 use super::{HerderError, HerderResult};
 use crate::config::connector::{
-    framework_config_def, CONNECTOR_CLASS, PREDICATES, TOPICS, TOPICS_REGEX, TRANSFORMS,
+    framework_config_def, CONNECTOR_CLASS, EXACTLY_ONCE_SUPPORT, PREDICATES, TOPICS, TOPICS_REGEX,
+    TRANSACTION_BOUNDARY, TRANSFORMS,
 };
 use crate::config::override_policy::OverridePolicy;
 use crate::plugins::{PluginConnector, Plugins};
@@ -102,6 +103,34 @@ fn check_chain(plugins: &Plugins, config: &Config, values: &mut [ConfigValue]) {
     }
 }
 
+/// KIP-618 checks of a source connector, as distributed workers make them whether or not exactly-once support is
+/// enabled. Plugins cannot declare exactly-once support or connector-defined transaction boundaries through the
+/// plugin ABI, so the answers are Kafka's for a connector that does not implement those methods.
+fn check_exactly_once(config: &Config, enabled: bool, values: &mut [ConfigValue]) {
+    let setting = |values: &[ConfigValue], key: &str| {
+        let value = values.iter().find(|v| v.name == key)?;
+        value.errors.is_empty().then(|| {
+            config
+                .get(key)
+                .map(|v| v.trim().to_ascii_lowercase())
+                .unwrap_or_default()
+        })
+    };
+    if setting(values, EXACTLY_ONCE_SUPPORT).as_deref() == Some("required") {
+        if !enabled {
+            add_error(
+                values,
+                EXACTLY_ONCE_SUPPORT,
+                "This worker does not have exactly-once source support enabled.",
+            );
+        }
+        add_error(values, EXACTLY_ONCE_SUPPORT, "The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value \"requested\" for this property (which will disable this preflight check and allow the connector to be created).");
+    }
+    if setting(values, TRANSACTION_BOUNDARY).as_deref() == Some("connector") {
+        add_error(values, TRANSACTION_BOUNDARY, "The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.");
+    }
+}
+
 /// Client overrides the worker's `connector.client.config.override.policy` refuses, each an error on its key.
 fn check_client_overrides(
     policy: OverridePolicy,
@@ -118,10 +147,12 @@ fn check_client_overrides(
     }
 }
 
-/// Validates a connector config: `Err` only when it names no usable connector class.
+/// Validates a connector config: `Err` only when it names no usable connector class. `exactly_once` is `None` in
+/// standalone mode, else whether the worker has exactly-once source support enabled.
 pub fn validate_connector_config(
     plugins: &Plugins,
     policy: OverridePolicy,
+    exactly_once: Option<bool>,
     config: &Config,
 ) -> HerderResult<ConfigInfos> {
     let Some(class) = config.get(CONNECTOR_CLASS).map(|c| c.trim().to_string()) else {
@@ -141,6 +172,9 @@ pub fn validate_connector_config(
     }
     if plugin.info.kind == PluginKind::Source {
         check_topic_creation(config, &mut values);
+        if let Some(enabled) = exactly_once {
+            check_exactly_once(config, enabled, &mut values);
+        }
     }
     check_chain(plugins, config, &mut values);
     check_client_overrides(policy, plugin.info.kind, config, &mut values);

@@ -58,6 +58,9 @@ pub fn producer_config(worker: &WorkerConfig, connector: &Config, client_id: &st
     s.insert("acks".into(), "all".into());
     s.insert("enable.idempotence".into(), "true".into());
     s.insert("client.id".into(), client_id.to_string());
+    // Java's default partitioner for keyed records (murmur2), so that a key lands in the partition a Java worker
+    // would pick, and an exactly-once task's offset records in the partition the offsets store reads them from.
+    s.insert("partitioner".into(), "murmur2_random".into());
     s.extend(worker.with_prefix("producer."));
     s.extend(with_prefix(connector, "producer.override."));
     client(s)
@@ -95,6 +98,22 @@ pub fn admin_config(worker: &WorkerConfig, connector: &Config) -> ClientConfig {
     s.extend(worker.with_prefix("admin."));
     s.extend(with_prefix(connector, "admin.override."));
     client(s)
+}
+
+/// Fences out the transactional producers with these ids (what Kafka's `Admin.fenceProducers` does): a producer
+/// initialized with an id bumps its epoch, so an older producer with that id can no longer write or commit, and
+/// the coordinator aborts its open transaction.
+pub fn fence_producers(admin: &ClientConfig, ids: &[String]) -> Result<(), String> {
+    use rdkafka::producer::{BaseProducer, Producer};
+    for id in ids {
+        let mut config = admin.clone();
+        config.set("transactional.id", id);
+        let producer: BaseProducer = config.create().map_err(|e| format!("{id}: {e}"))?;
+        producer
+            .init_transactions(std::time::Duration::from_secs(60))
+            .map_err(|e| format!("Could not fence out transactional id {id}: {e}"))?;
+    }
+    Ok(())
 }
 
 /// `max.poll.records` from the consumer settings (a Java-only key, honoured by the sink runner itself).

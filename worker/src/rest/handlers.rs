@@ -259,13 +259,12 @@ pub async fn restart_task(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Internal: task configs from the worker running the connector, for the leader to write.
-pub async fn put_task_configs(
-    State(h): State<SharedHerder>,
-    Path(name): Path<String>,
-    headers: axum::http::HeaderMap,
+/// Checks the KIP-507 signature of an internal request's body.
+async fn verify_internal(
+    h: &SharedHerder,
+    headers: &axum::http::HeaderMap,
     body: Bytes,
-) -> RestResult {
+) -> Result<(), RestError> {
     let header = |n: &str| {
         headers
             .get(n)
@@ -276,17 +275,39 @@ pub async fn put_task_configs(
         header(super::signature::SIGNATURE_HEADER),
         header(super::signature::ALGORITHM_HEADER),
     );
-    let signed = body.clone();
-    call(&h, move |h| {
-        h.verify_internal_request(&signed, signature.as_deref(), algorithm.as_deref())
+    call(h, move |h| {
+        h.verify_internal_request(&body, signature.as_deref(), algorithm.as_deref())
     })
     .await??;
+    Ok(())
+}
+
+/// Internal: task configs from the worker running the connector, for the leader to write.
+pub async fn put_task_configs(
+    State(h): State<SharedHerder>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> RestResult {
+    verify_internal(&h, &headers, body.clone()).await?;
     let configs: Vec<BTreeMap<String, Json_>> = parse(&body)?;
     let configs = configs
         .into_iter()
         .map(parse_config)
         .collect::<Result<Vec<_>, _>>()?;
     call(&h, move |h| h.put_task_configs(&name, configs)).await??;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Internal: a round of zombie fencing for an exactly-once source connector, done by the leader (KIP-618).
+pub async fn fence_zombies(
+    State(h): State<SharedHerder>,
+    Path(name): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> RestResult {
+    verify_internal(&h, &headers, body).await?;
+    call(&h, move |h| h.fence_zombies(&name)).await??;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

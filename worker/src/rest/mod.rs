@@ -56,6 +56,7 @@ pub fn router(herder: SharedHerder, auth: Option<Arc<basic_auth::BasicAuth>>) ->
             "/connectors/{name}/tasks",
             get(handlers::task_configs).post(handlers::put_task_configs),
         )
+        .route("/connectors/{name}/fence", put(handlers::fence_zombies))
         .route(
             "/connectors/{name}/tasks/{task}/status",
             get(handlers::task_status),

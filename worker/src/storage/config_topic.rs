@@ -1,6 +1,6 @@
 //! The config topic's records (`KafkaConfigBackingStore`): keys, JSON values, and the state they build up —
-//! connector configs, task configs applied atomically by commit records, target states, restart requests and the
-//! session key — with Kafka's semantics for incomplete task sets and deleted connectors.
+//! connector configs, task configs applied atomically by commit records, target states, restart requests, the
+//! session key and exactly-once task count records — with Kafka's semantics for incomplete task sets and deleted connectors.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,6 +25,10 @@ pub fn target_state_key(name: &str) -> String {
 }
 pub fn restart_key(name: &str) -> String {
     format!("restart-connector-{name}")
+}
+/// The task count record of an exactly-once source connector (KIP-618).
+pub fn task_count_key(name: &str) -> String {
+    format!("tasks-fencing-{name}")
 }
 pub const SESSION_KEY: &str = "session-key";
 /// Prefix of `logger-cluster-<namespace>` records (KIP-976).
@@ -57,6 +61,10 @@ pub fn properties_value(props: &Props) -> Vec<u8> {
 /// `{"tasks":N}`.
 pub fn commit_value(tasks: usize) -> Vec<u8> {
     serde_json::to_vec(&json!({ "tasks": tasks })).unwrap_or_default()
+}
+/// `{"task-count":N}`.
+pub fn task_count_value(tasks: usize) -> Vec<u8> {
+    serde_json::to_vec(&json!({ "task-count": tasks })).unwrap_or_default()
 }
 /// `{"state":...,"state.v2":...}`; `state` says PAUSED for STOPPED so that older workers understand it.
 pub fn target_state_value(state: TargetState) -> Vec<u8> {
@@ -110,6 +118,11 @@ pub struct ClusterConfigState {
     /// Connectors whose last commit did not find all of its task configs: the leader must regenerate them.
     pub inconsistent: BTreeSet<String>,
     pub session_key: Option<SessionKey>,
+    /// The latest task count record per connector: how many task producers to fence before the next generation.
+    pub task_count_records: BTreeMap<String, u32>,
+    /// Connectors whose latest task configs were committed after their latest task count record: their
+    /// exactly-once tasks may start only after a round of zombie fencing.
+    pub pending_fencing: BTreeSet<String>,
     /// Task configs seen but not yet committed.
     pending: BTreeMap<String, BTreeMap<u32, Props>>,
 }
@@ -178,6 +191,8 @@ impl ClusterConfigState {
                     self.target_states.remove(name);
                     self.inconsistent.remove(name);
                     self.pending.remove(name);
+                    self.task_count_records.remove(name);
+                    self.pending_fencing.remove(name);
                 }
             }
         } else if let Some(rest) = key.strip_prefix("task-") {
@@ -202,9 +217,23 @@ impl ClusterConfigState {
                 let tasks = (0..count).map(|t| buffered[&t].clone()).collect();
                 self.tasks.insert(name.to_string(), tasks);
                 self.inconsistent.remove(name);
+                self.pending_fencing.insert(name.to_string());
             } else {
                 warn!("Commit of {count} task configs for {name} at offset {offset} is missing some; marking it inconsistent");
                 self.inconsistent.insert(name.to_string());
+            }
+        } else if let Some(name) = key.strip_prefix("tasks-fencing-") {
+            match json
+                .as_ref()
+                .and_then(|j| j.get("task-count"))
+                .and_then(Json::as_u64)
+            {
+                Some(count) => {
+                    self.task_count_records
+                        .insert(name.to_string(), count as u32);
+                    self.pending_fencing.remove(name);
+                }
+                None => warn!("Ignoring task count record {key} at offset {offset}: no task-count"),
             }
         } else if let Some(name) = key.strip_prefix("target-state-") {
             match json {
@@ -295,6 +324,29 @@ mod tests {
             Some("warn")
         );
         assert_eq!(logger_level_of("x", None), None);
+    }
+
+    #[test]
+    fn task_count_records_end_the_pending_fencing_of_a_commit() {
+        let mut s = ClusterConfigState::default();
+        assert_eq!(task_count_key("c"), "tasks-fencing-c");
+        assert_eq!(task_count_value(3), br#"{"task-count":3}"#);
+        s.apply(0, "connector-c", Some(&properties_value(&props(&[]))));
+        s.apply(1, "task-c-0", Some(br#"{"properties":{}}"#));
+        s.apply(2, "commit-c", Some(br#"{"tasks":1}"#));
+        assert!(s.pending_fencing.contains("c"));
+        assert_eq!(s.task_count_records.get("c"), None);
+        s.apply(3, "tasks-fencing-c", Some(&task_count_value(1)));
+        assert!(!s.pending_fencing.contains("c"));
+        assert_eq!(s.task_count_records["c"], 1);
+        // A new generation is pending again; a record without a count changes nothing.
+        s.apply(4, "commit-c", Some(br#"{"tasks":0}"#));
+        s.apply(5, "tasks-fencing-c", Some(br#"{}"#));
+        assert!(s.pending_fencing.contains("c"));
+        assert_eq!(s.task_count_records["c"], 1);
+        // Deleting the connector forgets both.
+        s.apply(6, "connector-c", None);
+        assert!(s.pending_fencing.is_empty() && s.task_count_records.is_empty());
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The source task loop on its own thread: poll the plugin, transform, convert, produce; source offsets become
 //! committable only once every record before them was acked, and are flushed every `offset.flush.interval.ms`.
+//! Under exactly-once support (KIP-618) records and their offsets are instead written in one producer transaction
+//! per batch or per interval.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -30,12 +32,36 @@ pub struct SourceTaskSetup {
     /// KIP-158 rules when the connector uses topic creation.
     pub topic_creation: Option<TopicCreation>,
     pub producer: ClientConfig,
+    /// Set when the worker has exactly-once source support enabled (`producer` then has a transactional id).
+    pub transactions: Option<Transactions>,
     pub offsets: Arc<dyn OffsetStore>,
     pub status: Arc<StatusBoard>,
     pub policy: ErrorPolicy,
     pub flush_interval: Duration,
     pub flush_timeout: Duration,
     pub metrics: Arc<TaskMetrics>,
+}
+
+/// How an exactly-once task writes: its records and their source offsets in one producer transaction.
+pub struct Transactions {
+    pub connector: String,
+    /// The offsets topic the transaction writes the offsets to (the same topic its offset store reads).
+    pub offsets_topic: String,
+    /// `None`: one transaction per non-empty batch from `poll`; else committed once this long has passed since it
+    /// began.
+    pub interval: Option<Duration>,
+}
+
+/// How long initializing, committing or aborting a transaction may take.
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Delivery opaque of offset records, which are no source record of the task.
+const OFFSET_RECORD: usize = usize::MAX;
+
+/// The transaction in progress: when it began and the last offset sent in it per source partition.
+#[derive(Default)]
+struct OpenTransaction {
+    began: Option<Instant>,
+    offsets: HashMap<String, (OffsetMap, OffsetMap)>,
 }
 
 /// Reads committed offsets for the plugin (`SourceTaskContext.offset`).
@@ -166,6 +192,7 @@ struct SourceRunner {
     last_flush: Instant,
     /// Records handed to the producer in the current batch (`source-record-write`).
     written: u64,
+    transaction: OpenTransaction,
 }
 
 impl SourceRunner {
@@ -176,6 +203,7 @@ impl SourceRunner {
             submitted: SubmittedRecords::default(),
             last_flush: Instant::now(),
             written: 0,
+            transaction: OpenTransaction::default(),
         }
     }
 
@@ -185,6 +213,17 @@ impl SourceRunner {
             .producer
             .create_with_context(Deliveries::default())
             .map_err(|e| ConnectError::connect(format!("Failed to create the producer: {e}")))?;
+        if self.setup.transactions.is_some() {
+            // Fences out an older producer with this transactional id and aborts its open transaction.
+            producer
+                .init_transactions(TRANSACTION_TIMEOUT)
+                .map_err(|e| {
+                    ConnectError::connect(format!(
+                        "Failed to initialize the transactional producer of task {}: {e}",
+                        self.setup.id
+                    ))
+                })?;
+        }
         let context = OffsetReader {
             connector: self.setup.id.connector.clone(),
             store: self.setup.offsets.clone(),
@@ -198,9 +237,21 @@ impl SourceRunner {
             .set_task(&self.setup.id, State::Running, None);
         let result = self.poll_loop(&producer);
         let stopped = self.setup.task.stop();
-        producer.flush(self.setup.flush_timeout).ok();
-        self.drain_deliveries(&producer).ok();
-        self.commit_offsets();
+        let result = if self.setup.transactions.is_some() {
+            // A clean stop commits what was sent; after a failure the transaction is aborted.
+            match result {
+                Ok(()) => self.commit_transaction(&producer),
+                Err(e) => {
+                    self.abort_transaction(&producer);
+                    Err(e)
+                }
+            }
+        } else {
+            producer.flush(self.setup.flush_timeout).ok();
+            self.drain_deliveries(&producer).ok();
+            self.commit_offsets();
+            result
+        };
         info!(
             "Task {} stopped ({} records still unacknowledged)",
             self.setup.id,
@@ -236,6 +287,9 @@ impl SourceRunner {
                     metrics.batch_size.record(batch.len() as u64);
                 }
                 for record in batch {
+                    if self.setup.transactions.is_some() {
+                        self.add_to_transaction(producer, &record)?;
+                    }
                     let seq = self
                         .submitted
                         .submit(record.source_partition, record.source_offset);
@@ -249,11 +303,106 @@ impl SourceRunner {
                 .metrics
                 .active
                 .set(self.submitted.in_flight() as u64);
-            if self.last_flush.elapsed() >= self.setup.flush_interval {
-                self.commit_offsets();
+            match &self.setup.transactions {
+                Some(t) => {
+                    let due = self.transaction.began.is_some_and(|began| {
+                        t.interval
+                            .is_none_or(|interval| began.elapsed() >= interval)
+                    });
+                    if due {
+                        self.commit_transaction(producer)?;
+                    }
+                }
+                None if self.last_flush.elapsed() >= self.setup.flush_interval => {
+                    self.commit_offsets()
+                }
+                None => {}
             }
         }
         Ok(())
+    }
+
+    /// Begins a transaction if none is open, and notes the record's source offset for it.
+    fn add_to_transaction(
+        &mut self,
+        producer: &ThreadedProducer<Deliveries>,
+        record: &connect_api::SourceRecord,
+    ) -> Result<(), ConnectError> {
+        if self.transaction.began.is_none() {
+            producer.begin_transaction().map_err(|e| {
+                ConnectError::connect(format!("Failed to begin a producer transaction: {e}"))
+            })?;
+            self.transaction.began = Some(Instant::now());
+        }
+        if !record.source_partition.is_empty() || !record.source_offset.is_empty() {
+            self.transaction.offsets.insert(
+                offset_key("", &record.source_partition),
+                (
+                    record.source_partition.clone(),
+                    record.source_offset.clone(),
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Writes the open transaction's offsets into it and commits it, then tells the task (`commit`). A failure is
+    /// the task's failure: the transaction is aborted and nothing of it becomes visible to read-committed readers.
+    fn commit_transaction(
+        &mut self,
+        producer: &ThreadedProducer<Deliveries>,
+    ) -> Result<(), ConnectError> {
+        let Some(t) = &self.setup.transactions else {
+            return Ok(());
+        };
+        if self.transaction.began.take().is_none() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        let offsets = std::mem::take(&mut self.transaction.offsets);
+        let written = (|| {
+            for (partition, offset) in offsets.values() {
+                let key = offset_key(&t.connector, partition);
+                let value = serde_json::to_vec(offset).unwrap_or_default();
+                let mut out = BaseRecord::with_opaque_to(&t.offsets_topic, OFFSET_RECORD)
+                    .key(&key)
+                    .payload(&value);
+                loop {
+                    match producer.send(out) {
+                        Ok(()) => break,
+                        Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                            out = back;
+                            std::thread::sleep(Duration::from_millis(5));
+                        }
+                        Err((e, _)) => return Err(e),
+                    }
+                }
+            }
+            producer.commit_transaction(TRANSACTION_TIMEOUT)
+        })();
+        if let Err(e) = written {
+            self.abort_transaction(producer);
+            return Err(ConnectError::connect(format!(
+                "Failed to commit the producer transaction of task {}: {e}",
+                self.setup.id
+            )));
+        }
+        self.drain_deliveries(producer)?;
+        self.setup.metrics.commits.record_millis(started.elapsed());
+        if let Err(e) = self.setup.task.commit() {
+            error!("Task {} commit() failed: {e}", self.setup.id);
+        }
+        Ok(())
+    }
+
+    fn abort_transaction(&mut self, producer: &ThreadedProducer<Deliveries>) {
+        self.transaction = OpenTransaction::default();
+        if let Err(e) = producer.abort_transaction(TRANSACTION_TIMEOUT) {
+            error!(
+                "Task {} could not abort its producer transaction: {e}",
+                self.setup.id
+            );
+        }
     }
 
     /// Transforms, converts and produces one record; a record dropped or tolerated counts as done at once.

@@ -740,6 +740,35 @@ fn send_to_leader(
     }
 }
 
+/// `PUT <leader>/connectors/<name>/fence?forward=true`, signed: asks the leader for a round of zombie fencing.
+pub(super) fn fence_on_leader(
+    leader_url: &str,
+    name: &str,
+    key: Option<&SessionKey>,
+) -> Result<(), String> {
+    let agent = crate::rest::client::agent(Duration::from_secs(90));
+    let url = format!(
+        "{}/connectors/{}/fence?forward=true",
+        leader_url.trim_end_matches('/'),
+        path_segment(name)
+    );
+    let mut request = agent.put(&url);
+    if let Some(signed) = key.and_then(|k| signature::sign(&k.key, b"")) {
+        request = request
+            .header(signature::SIGNATURE_HEADER, signed)
+            .header(signature::ALGORITHM_HEADER, HMAC_SHA256);
+    }
+    let mut response = request
+        .send(&b""[..])
+        .map_err(|e| format!("PUT {url}: {e}"))?;
+    if response.status().is_success() {
+        Ok(())
+    } else {
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        Err(format!("PUT {url}: HTTP {} {text}", response.status()))
+    }
+}
+
 /// Percent-encodes a connector name for use as one URL path segment (RFC 3986 unreserved characters stay).
 fn path_segment(name: &str) -> String {
     name.bytes()

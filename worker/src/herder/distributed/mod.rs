@@ -18,7 +18,7 @@ use rdkafka::ClientConfig;
 use tracing::{info, warn};
 
 use super::offsets::{self, ConnectorOffset, ConnectorOffsets};
-use super::runtime::WorkerRuntime;
+use super::runtime::{ExactlyOnceSource, WorkerRuntime};
 use super::{apply_config_patch, Herder, HerderError, HerderResult, TargetState};
 use crate::config::override_policy::OverridePolicy;
 use crate::config::providers::ConfigProviders;
@@ -33,7 +33,8 @@ use crate::storage::active_topics::{ActiveTopicStore, TopicTracking};
 use crate::storage::config_topic::{
     commit_key, commit_value, connector_key, logger_cluster_key, logger_level_of,
     logger_level_value, properties_value, restart_key, restart_value, target_state_key,
-    target_state_value, task_key, ClusterConfigState, RestartRequest, LOGGER_CLUSTER_PREFIX,
+    target_state_value, task_count_key, task_count_value, task_key, ClusterConfigState,
+    RestartRequest, LOGGER_CLUSTER_PREFIX,
 };
 use crate::storage::kafka_log::{ensure_topic, KafkaLog, TopicSpec};
 use crate::storage::status_store::KafkaStatusStore;
@@ -93,6 +94,8 @@ struct Inner {
     group_changed: Condvar,
     requests: Mutex<Requests>,
     wakeup: Condvar,
+    /// Serializes rounds of zombie fencing.
+    fencing: Mutex<()>,
     /// Set once the first assignment was applied.
     started: AtomicBool,
     stopping: AtomicBool,
@@ -211,6 +214,55 @@ impl Inner {
             configs.len()
         );
         Ok(())
+    }
+
+    /// Leader: a round of zombie fencing for an exactly-once source connector (Kafka's `fenceZombieSourceTasks`).
+    /// When its latest task configs came after its latest task count record, the producers of the generation that
+    /// record counted are fenced out (not needed when both generations have one task: the new task fences the old
+    /// one itself), then a task count record for the current generation is written.
+    fn fence_zombies(&self, name: &str) -> HerderResult<()> {
+        self.require_leader()?;
+        let _one_at_a_time = lock(&self.fencing);
+        self.read_config_to_end()?;
+        let state = self.snapshot();
+        let config = state.connectors.get(name).ok_or_else(|| not_found(name))?;
+        if self.connector_kind(config) != Some(PluginKind::Source) {
+            return Err(HerderError::BadRequest(format!(
+                "Connector {name} is not a source connector"
+            )));
+        }
+        if !state.pending_fencing.contains(name) {
+            return Ok(());
+        }
+        let count = state.tasks.get(name).map_or(0, Vec::len);
+        let previous = state.task_count_records.get(name).copied();
+        if let (Some(previous), Some(eos)) = (previous, &self.rt.exactly_once) {
+            if previous != 1 || count != 1 {
+                let ids: Vec<String> = (0..previous)
+                    .map(|task| eos.transactional_id(name, task))
+                    .collect();
+                let admin = crate::kafka::admin_config(&self.rt.worker, config);
+                crate::kafka::fence_producers(&admin, &ids).map_err(|e| {
+                    HerderError::Internal(format!("Failed to perform zombie fencing: {e}"))
+                })?;
+                info!("Fenced out the producers of {previous} older task(s) of {name}");
+            }
+        }
+        self.send_config(&task_count_key(name), Some(&task_count_value(count)))?;
+        self.read_config_to_end()
+    }
+
+    /// Makes sure a round of zombie fencing happened before an exactly-once task of `name` starts: done here on
+    /// the leader, else asked of the leader (`PUT /connectors/{name}/fence`, signed).
+    fn ensure_fenced(&self, name: &str) -> Result<(), String> {
+        let view = lock(&self.group).clone();
+        if view.leader {
+            return self.fence_zombies(name).map_err(|e| e.to_string());
+        }
+        let url = view.leader_url.ok_or("no leader is known")?;
+        let key = lock(&self.config).session_key.clone();
+        member::fence_on_leader(&url, name, key.as_ref())?;
+        self.read_config_to_end().map_err(|e| e.to_string())
     }
 
     fn connector_kind(&self, config: &Config) -> Option<PluginKind> {
@@ -348,6 +400,11 @@ impl DistributedHerder {
                 providers,
                 offsets,
                 connector_offset_topics: Some(connector_offset_topics),
+                exactly_once: Some(ExactlyOnceSource {
+                    enabled: dist.exactly_once_source,
+                    group_id: dist.group_id.clone(),
+                    offsets_topic: dist.offset_topic.clone(),
+                }),
                 status: Arc::new(
                     StatusBoard::with_listener(listener)
                         .with_active_topics(topic_tracking.store.clone()),
@@ -370,6 +427,7 @@ impl DistributedHerder {
             group_changed: Condvar::new(),
             requests: Mutex::new(Requests::default()),
             wakeup: Condvar::new(),
+            fencing: Mutex::new(()),
             started: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
         });
@@ -756,6 +814,14 @@ impl Herder for DistributedHerder {
                 "Internal request contained invalid signature.".into(),
             ))
         }
+    }
+
+    fn exactly_once_checks(&self) -> Option<bool> {
+        Some(self.inner.dist.exactly_once_source)
+    }
+
+    fn fence_zombies(&self, name: &str) -> HerderResult<()> {
+        self.inner.fence_zombies(name)
     }
 
     fn put_task_configs(&self, name: &str, configs: Vec<Config>) -> HerderResult<()> {

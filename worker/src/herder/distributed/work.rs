@@ -196,7 +196,29 @@ impl Work {
             return;
         };
         let target = state.target_state(&id.connector);
-        let handle = match inner.connector_kind(connector_config) {
+        let kind = inner.connector_kind(connector_config);
+        let exactly_once = inner.rt.exactly_once.as_ref().is_some_and(|e| e.enabled);
+        if exactly_once
+            && kind == Some(PluginKind::Source)
+            && state.pending_fencing.contains(&id.connector)
+        {
+            // Producers of an older generation of this connector's tasks must not write once this one runs.
+            if let Err(e) = inner.ensure_fenced(&id.connector) {
+                error!("Task {id} cannot start: {e}");
+                let e = ConnectError::connect(format!("Failed to perform zombie fencing: {e}"));
+                inner.rt.status.set_task(id, State::Failed, Some(e.trace()));
+                self.tasks.insert(
+                    id.clone(),
+                    RunningTask {
+                        config: task_config,
+                        target,
+                        handle: None,
+                    },
+                );
+                return;
+            }
+        }
+        let handle = match kind {
             Some(kind) => inner.rt.start_task(
                 id,
                 kind,

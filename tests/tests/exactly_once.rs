@@ -1,0 +1,214 @@
+//! Exactly-once source support (KIP-618) on a distributed worker: records and their source offsets in one producer
+//! transaction per batch, the task's transactional id fencing out a zombie producer, task count records in the
+//! config topic, a restarted task resuming after the transactionally committed offset, and the preflight checks of
+//! `exactly.once.support` and `transaction.boundary`.
+//!
+//! Neither the test broker nor librdkafka's mock cluster filters aborted transactions for `read_committed` readers
+//! (the mock answers every fetch with no aborted transactions and writes no transaction markers), so what a crash
+//! mid-transaction leaves behind cannot be observed here; these tests check the commit path and the fencing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::time::Duration;
+
+use connect_tests::{
+    client_config, consume_all, consume_n, create_topic, plugin_library, test_plugin_library,
+    unique_name, wait_until, Cluster, Rest,
+};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+use serde_json::{json, Value};
+
+const LONG: Duration = Duration::from_secs(120);
+
+/// The latest value of every key of a compacted topic, and how many records each key had.
+fn by_key(topic: &str) -> BTreeMap<String, (usize, Option<Value>)> {
+    let mut out: BTreeMap<String, (usize, Option<Value>)> = BTreeMap::new();
+    for r in consume_all(topic, Duration::from_secs(3)) {
+        let value = r
+            .value
+            .as_deref()
+            .map(|v| serde_json::from_slice(v).expect("internal topic values are JSON"));
+        let entry = out.entry(r.key_str().unwrap_or_default()).or_default();
+        entry.0 += 1;
+        entry.1 = value;
+    }
+    out
+}
+
+/// `PUT /connectors/{name}/config`, retried while the group is still forming.
+#[track_caller]
+fn put_config(rest: &Rest, name: &str, config: &Value) {
+    let mut last = String::new();
+    let done = wait_until(LONG, || {
+        let r = rest.put_json(&format!("/connectors/{name}/config"), config);
+        last = r.to_string();
+        r.status == 200 || r.status == 201
+    });
+    assert!(done, "PUT config of {name} failed: {last}");
+}
+
+/// Record values `record-<from>` .. `record-<to - 1>`, as the generator writes them with `value.size=0`.
+fn generated(from: u64, to: u64) -> Vec<String> {
+    (from..to).map(|seq| format!("record-{seq}")).collect()
+}
+
+#[test]
+fn exactly_once_tasks_commit_offsets_in_their_transactions_and_fence_zombies() {
+    let plugins = tempfile::tempdir().expect("temp dir");
+    for lib in [test_plugin_library(), plugin_library()] {
+        let file = lib.file_name().expect("library file name");
+        fs::copy(&lib, plugins.path().join(file)).expect("copying a plugin library");
+    }
+    let plugin_path = plugins.path().display().to_string();
+    let cluster = Cluster::new("eos-group");
+    let worker = cluster.worker_with(&[
+        ("plugin.path", &plugin_path),
+        ("exactly.once.source.support", "enabled"),
+    ]);
+    let rest = worker.rest();
+
+    // Preflight checks: the plugin ABI cannot declare exactly-once support or connector-defined boundaries.
+    let topic = unique_name("eos-out");
+    create_topic(&topic, 1);
+    let name = unique_name("eos-gen");
+    let mut config = json!({
+        "connector.class": "GeneratorSource",
+        "tasks.max": "1",
+        "topic": topic,
+        "records": "1000",
+        "batch.size": "100",
+        "value.size": "0",
+        "exactly.once.support": "required",
+        "transaction.boundary": "connector",
+    });
+    let mut named = config.clone();
+    named["name"] = json!(name);
+    let validated = rest.put_json("/connector-plugins/GeneratorSource/config/validate", &named);
+    assert_eq!(validated.status, 200, "{validated}");
+    let errors = |key: &str| -> Vec<String> {
+        validated.body["configs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["value"]["name"] == key)
+            .and_then(|c| c["value"]["errors"].as_array())
+            .map(|e| {
+                e.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(validated.body["error_count"], 2, "{validated}");
+    assert!(
+        errors("exactly.once.support")[0].starts_with(
+            "The connector does not implement the API required for preflight validation of exactly-once source support."
+        ),
+        "{validated}"
+    );
+    assert!(
+        errors("transaction.boundary")[0]
+            .starts_with("The connector does not support connector-defined transaction boundaries"),
+        "{validated}"
+    );
+    let groups = validated.body["groups"].to_string();
+    assert!(
+        groups.contains("\"Exactly Once Support\"") && groups.contains("\"offsets.topic\""),
+        "{validated}"
+    );
+    let refused = rest.put_json(&format!("/connectors/{name}/config"), &config);
+    assert_eq!(refused.status, 400, "{refused}");
+
+    // A zombie: an older producer of task 0 with an open transaction.
+    let transactional_id = format!("{}-{name}-0", cluster.group);
+    let zombie_topic = unique_name("eos-zombie");
+    create_topic(&zombie_topic, 1);
+    let zombie: BaseProducer = client_config()
+        .set("transactional.id", &transactional_id)
+        .create()
+        .expect("zombie producer");
+    zombie
+        .init_transactions(Duration::from_secs(30))
+        .expect("zombie init_transactions");
+    zombie
+        .begin_transaction()
+        .expect("zombie begin_transaction");
+    zombie
+        .send(BaseRecord::<(), str>::to(&zombie_topic).payload("zombie"))
+        .map_err(|(e, _)| e)
+        .expect("zombie send");
+    zombie.flush(Duration::from_secs(10)).expect("zombie flush");
+
+    config["exactly.once.support"] = json!("requested");
+    config["transaction.boundary"] = json!("poll");
+    put_config(&rest, &name, &config);
+
+    let values: Vec<String> = consume_n(&topic, 1000, LONG)
+        .iter()
+        .map(|r| r.value_str())
+        .collect();
+    assert_eq!(values, generated(0, 1000));
+
+    // The task's producer took over the transactional id: the zombie can no longer commit.
+    assert!(
+        zombie.commit_transaction(Duration::from_secs(10)).is_err(),
+        "the zombie producer committed after the task with its transactional id started"
+    );
+
+    // The offset of the last record went into the offsets topic (in the task's last transaction).
+    let offset_key = serde_json::to_string(&json!([name, {"generator": "0"}])).expect("key");
+    let mut offsets = BTreeMap::new();
+    assert!(
+        wait_until(LONG, || {
+            offsets = by_key(&cluster.offsets);
+            offsets.get(&offset_key).and_then(|(_, v)| v.clone()) == Some(json!({"seq": 999}))
+        }),
+        "no {offset_key} -> seq 999 in the offsets topic: {offsets:?}"
+    );
+    // One transaction per batch of 100, each with the batch's last offset.
+    assert!(
+        offsets[&offset_key].0 >= 10,
+        "expected an offset record per transaction: {offsets:?}"
+    );
+
+    // The leader wrote the task count record before the task started.
+    let fencing_key = format!("tasks-fencing-{name}");
+    let configs = by_key(&cluster.configs);
+    assert_eq!(
+        configs.get(&fencing_key),
+        Some(&(1, Some(json!({"task-count": 1})))),
+        "{configs:?}"
+    );
+
+    // New task configs: a new generation, a new task count record, and the task resumes after seq 999.
+    config["records"] = json!("1500");
+    put_config(&rest, &name, &config);
+    let values: Vec<String> = consume_n(&topic, 1500, LONG)
+        .iter()
+        .map(|r| r.value_str())
+        .collect();
+    assert_eq!(values, generated(0, 1500), "every record exactly once");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        consume_all(&topic, Duration::from_secs(2)).len(),
+        1500,
+        "no record written twice after the restart"
+    );
+    let configs = by_key(&cluster.configs);
+    assert_eq!(
+        configs.get(&fencing_key),
+        Some(&(2, Some(json!({"task-count": 1})))),
+        "{configs:?}"
+    );
+
+    // The internal fencing endpoint takes only requests signed with the session key.
+    let unsigned = rest.put_empty(&format!("/connectors/{name}/fence"));
+    assert_eq!(unsigned.status, 400, "{unsigned}");
+    assert!(
+        unsigned
+            .text
+            .contains("Internal request missing required signature"),
+        "{unsigned}"
+    );
+}
