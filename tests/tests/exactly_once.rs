@@ -1,7 +1,8 @@
 //! Exactly-once source support (KIP-618) on a distributed worker: records and their source offsets in one producer
 //! transaction per batch, the task's transactional id fencing out a zombie producer, task count records in the
 //! config topic, a restarted task resuming after the transactionally committed offset, and the preflight checks of
-//! `exactly.once.support` and `transaction.boundary`.
+//! `exactly.once.support` and `transaction.boundary`; and a new task generation fencing out the producers of every
+//! task of the previous one.
 //!
 //! Neither the test broker nor librdkafka's mock cluster filters aborted transactions for `read_committed` readers
 //! (the mock answers every fetch with no aborted transactions and writes no transaction markers), so what a crash
@@ -35,6 +36,36 @@ fn by_key(topic: &str) -> BTreeMap<String, (usize, Option<Value>)> {
     out
 }
 
+/// A temp dir with the test plugins and the FileStream plugins, for `plugin.path`.
+fn plugins_dir() -> tempfile::TempDir {
+    let plugins = tempfile::tempdir().expect("temp dir");
+    for lib in [test_plugin_library(), plugin_library()] {
+        let file = lib.file_name().expect("library file name");
+        fs::copy(&lib, plugins.path().join(file)).expect("copying a plugin library");
+    }
+    plugins
+}
+
+/// A producer with `transactional.id` that has a transaction open, holding one record for `topic`.
+fn zombie(transactional_id: &str, topic: &str) -> BaseProducer {
+    let zombie: BaseProducer = client_config()
+        .set("transactional.id", transactional_id)
+        .create()
+        .expect("zombie producer");
+    zombie
+        .init_transactions(Duration::from_secs(30))
+        .expect("zombie init_transactions");
+    zombie
+        .begin_transaction()
+        .expect("zombie begin_transaction");
+    zombie
+        .send(BaseRecord::<(), str>::to(topic).payload("zombie"))
+        .map_err(|(e, _)| e)
+        .expect("zombie send");
+    zombie.flush(Duration::from_secs(10)).expect("zombie flush");
+    zombie
+}
+
 /// `PUT /connectors/{name}/config`, retried while the group is still forming.
 #[track_caller]
 fn put_config(rest: &Rest, name: &str, config: &Value) {
@@ -54,11 +85,7 @@ fn generated(from: u64, to: u64) -> Vec<String> {
 
 #[test]
 fn exactly_once_tasks_commit_offsets_in_their_transactions_and_fence_zombies() {
-    let plugins = tempfile::tempdir().expect("temp dir");
-    for lib in [test_plugin_library(), plugin_library()] {
-        let file = lib.file_name().expect("library file name");
-        fs::copy(&lib, plugins.path().join(file)).expect("copying a plugin library");
-    }
+    let plugins = plugins_dir();
     let plugin_path = plugins.path().display().to_string();
     let cluster = Cluster::new("eos-group");
     let worker = cluster.worker_with(&[
@@ -124,21 +151,7 @@ fn exactly_once_tasks_commit_offsets_in_their_transactions_and_fence_zombies() {
     let transactional_id = format!("{}-{name}-0", cluster.group);
     let zombie_topic = unique_name("eos-zombie");
     create_topic(&zombie_topic, 1);
-    let zombie: BaseProducer = client_config()
-        .set("transactional.id", &transactional_id)
-        .create()
-        .expect("zombie producer");
-    zombie
-        .init_transactions(Duration::from_secs(30))
-        .expect("zombie init_transactions");
-    zombie
-        .begin_transaction()
-        .expect("zombie begin_transaction");
-    zombie
-        .send(BaseRecord::<(), str>::to(&zombie_topic).payload("zombie"))
-        .map_err(|(e, _)| e)
-        .expect("zombie send");
-    zombie.flush(Duration::from_secs(10)).expect("zombie flush");
+    let zombie = zombie(&transactional_id, &zombie_topic);
 
     config["exactly.once.support"] = json!("requested");
     config["transaction.boundary"] = json!("poll");
@@ -210,5 +223,68 @@ fn exactly_once_tasks_commit_offsets_in_their_transactions_and_fence_zombies() {
             .text
             .contains("Internal request missing required signature"),
         "{unsigned}"
+    );
+}
+
+#[test]
+fn a_new_task_generation_fences_out_every_producer_of_the_previous_one() {
+    let plugins = plugins_dir();
+    let plugin_path = plugins.path().display().to_string();
+    let cluster = Cluster::new("eos-fence");
+    let worker = cluster.worker_with(&[
+        ("plugin.path", &plugin_path),
+        ("exactly.once.source.support", "enabled"),
+    ]);
+    let rest = worker.rest();
+    let topic = unique_name("eos-fence-out");
+    create_topic(&topic, 1);
+    let name = unique_name("eos-fence-gen");
+    let mut config = json!({
+        "connector.class": "GeneratorSource",
+        "tasks.max": "2",
+        "tasks": "2",
+        "topic": topic,
+        "records": "100",
+        "batch.size": "10",
+        "value.size": "0",
+    });
+    put_config(&rest, &name, &config);
+    // The tasks share the generator's source partition: whichever starts second resumes after the first's offset.
+    consume_n(&topic, 100, LONG);
+    let fencing_key = format!("tasks-fencing-{name}");
+    let mut configs = BTreeMap::new();
+    assert!(
+        wait_until(LONG, || {
+            configs = by_key(&cluster.configs);
+            configs.get(&fencing_key).and_then(|(_, v)| v.clone()) == Some(json!({"task-count": 2}))
+        }),
+        "no task count record of 2: {configs:?}"
+    );
+
+    // A zombie of task 1 of this generation (it takes the id over from the idle task 1), with an open transaction.
+    let zombie_topic = unique_name("eos-fence-zombie");
+    create_topic(&zombie_topic, 1);
+    let zombie = zombie(&format!("{}-{name}-1", cluster.group), &zombie_topic);
+
+    // One task in the next generation: only a fencing round of the previous generation's two ids reaches id 1.
+    config["tasks"] = json!("1");
+    put_config(&rest, &name, &config);
+    assert!(
+        wait_until(LONG, || {
+            configs = by_key(&cluster.configs);
+            configs.get(&fencing_key) == Some(&(2, Some(json!({"task-count": 1}))))
+        }),
+        "no task count record of 1 after the new generation: {configs:?}"
+    );
+    assert!(
+        zombie.commit_transaction(Duration::from_secs(10)).is_err(),
+        "the producer of the previous generation's task 1 committed after the fencing round"
+    );
+    assert!(
+        worker.log().contains(&format!(
+            "Fenced out the producers of 2 older task(s) of {name}"
+        )),
+        "{}",
+        worker.log_tail(40)
     );
 }

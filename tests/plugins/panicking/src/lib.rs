@@ -31,8 +31,15 @@ impl Connector for PassThroughConnector {
         self.config = config.clone();
         Ok(())
     }
-    fn task_configs(&mut self, _max_tasks: usize) -> ConnectResult<Vec<Config>> {
-        Ok(vec![self.config.clone()])
+    /// `tasks` copies of the connector config (1 unless configured), at most `tasks.max`.
+    fn task_configs(&mut self, max_tasks: usize) -> ConnectResult<Vec<Config>> {
+        let tasks = self
+            .config
+            .get("tasks")
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(1)
+            .clamp(1, max_tasks.max(1));
+        Ok(vec![self.config.clone(); tasks])
     }
     fn stop(&mut self) -> ConnectResult<()> {
         Ok(())
