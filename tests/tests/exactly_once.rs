@@ -2,7 +2,9 @@
 //! transaction per batch, the task's transactional id fencing out a zombie producer, task count records in the
 //! config topic, a restarted task resuming after the transactionally committed offset, and the preflight checks of
 //! `exactly.once.support` and `transaction.boundary`; and a new task generation fencing out the producers of every
-//! task of the previous one.
+//! task of the previous one. One ignored measurement compares an exactly-once generator pipeline with the same
+//! pipeline at least once and with the raw producer:
+//! `cargo test --release --workspace exactly_once_throughput -- --ignored --nocapture`.
 //!
 //! Neither the test broker nor librdkafka's mock cluster filters aborted transactions for `read_committed` readers
 //! (the mock answers every fetch with no aborted transactions and writes no transaction markers), so what a crash
@@ -13,8 +15,8 @@ use std::fs;
 use std::time::Duration;
 
 use connect_tests::{
-    client_config, consume_all, consume_n, create_topic, plugin_library, test_plugin_library,
-    unique_name, wait_until, Cluster, Rest,
+    client_config, consume_all, consume_n, create_topic, plugin_library, produce, read_span,
+    test_plugin_library, unique_name, wait_until, Cluster, Rest,
 };
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{json, Value};
@@ -286,5 +288,113 @@ fn a_new_task_generation_fences_out_every_producer_of_the_previous_one() {
         )),
         "{}",
         worker.log_tail(40)
+    );
+}
+
+/// Records moved per measured pipeline, and the generator's value length (100 bytes, as the pipeline measurement).
+const PERF_RECORDS: usize = 500_000;
+const PERF_VALUE_SIZE: usize = 100;
+
+/// Records/s of a generator connector writing `PERF_RECORDS` records through a worker of `cluster`: from the first
+/// `/metrics` scrape (every 10 ms) showing that its task polled records, to a reader already waiting having read the
+/// last record. (Timing from the first record read would flatter transactions committed once a second: their
+/// records only become readable at the first commit.)
+fn generator_rate(
+    cluster: &Cluster,
+    plugin_path: &str,
+    extra: &[(&str, &str)],
+    boundary: &str,
+) -> f64 {
+    let mut props = vec![("plugin.path", plugin_path)];
+    props.extend_from_slice(extra);
+    let worker = cluster.worker_with(&props);
+    let topic = unique_name("eos-perf");
+    create_topic(&topic, 1);
+    let reader = {
+        let topic = topic.clone();
+        std::thread::spawn(move || read_span(&topic, PERF_RECORDS, Duration::from_secs(300)))
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let name = unique_name("eos-perf-gen");
+    put_config(
+        &worker.rest(),
+        &name,
+        &json!({
+            "connector.class": "GeneratorSource",
+            "topic": topic,
+            "records": PERF_RECORDS.to_string(),
+            "value.size": PERF_VALUE_SIZE.to_string(),
+            "batch.size": "2000",
+            "transaction.boundary": boundary,
+            "transaction.boundary.interval.ms": "1000",
+        }),
+    );
+    let polled = format!(
+        "kafka_connect_source_task_metrics_source_record_poll_total{{connector=\"{name}\",task=\"0\"}} "
+    );
+    let deadline = std::time::Instant::now() + LONG;
+    let started = loop {
+        let metrics = worker.rest().get("/metrics").text;
+        let polls = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(polled.as_str()));
+        if polls
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+            > 0.0
+        {
+            break std::time::Instant::now();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the task never polled"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let (_, last) = reader.join().expect("reader");
+    PERF_RECORDS as f64 / (last - started).as_secs_f64()
+}
+
+#[test]
+#[ignore = "measurement; run by hand with --ignored --nocapture"]
+fn exactly_once_throughput_against_at_least_once_and_raw() {
+    let plugins = plugins_dir();
+    let plugin_path = plugins.path().display().to_string();
+
+    let raw_topic = unique_name("eos-perf-raw");
+    create_topic(&raw_topic, 1);
+    let reader = {
+        let topic = raw_topic.clone();
+        std::thread::spawn(move || read_span(&topic, PERF_RECORDS, Duration::from_secs(300)))
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let value = "x".repeat(PERF_VALUE_SIZE);
+    produce(
+        &raw_topic,
+        (0..PERF_RECORDS).map(|_| (b"", value.as_bytes())),
+    );
+    let (first, last) = reader.join().expect("raw reader");
+    let raw = PERF_RECORDS as f64 / (last - first).as_secs_f64();
+
+    let at_least_once = generator_rate(&Cluster::new("perf-alo"), &plugin_path, &[], "poll");
+    let enabled = [("exactly.once.source.support", "enabled")];
+    let poll = generator_rate(&Cluster::new("perf-eos"), &plugin_path, &enabled, "poll");
+    let interval = generator_rate(
+        &Cluster::new("perf-eos-i"),
+        &plugin_path,
+        &enabled,
+        "interval",
+    );
+    println!(
+        "exactly_once_throughput: {PERF_RECORDS} records of {PERF_VALUE_SIZE} bytes, batches of 2000, 1 task\n\
+         raw rdkafka producer {raw:.0} rec/s\n\
+         at least once {at_least_once:.0} rec/s ({:.2} of raw)\n\
+         exactly once, transaction per poll {poll:.0} rec/s ({:.2} of raw, {:.2} of at least once)\n\
+         exactly once, transaction per 1000 ms {interval:.0} rec/s ({:.2} of raw, {:.2} of at least once)",
+        at_least_once / raw,
+        poll / raw,
+        poll / at_least_once,
+        interval / raw,
+        interval / at_least_once,
     );
 }

@@ -100,6 +100,27 @@ pub fn admin_config(worker: &WorkerConfig, connector: &Config) -> ClientConfig {
     client(s)
 }
 
+/// Waits until every message `producer` holds was delivered or failed and its delivery report was served; `Err`
+/// after `timeout`. Use it instead of `flush` on a `ThreadedProducer`: rdkafka's flush polls in steps of 100 ms for
+/// reports that the producer's own thread takes, so every flush with messages in flight took at least 100 ms.
+pub fn wait_delivered<C: rdkafka::producer::ProducerContext + 'static>(
+    producer: &rdkafka::producer::ThreadedProducer<C>,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    use rdkafka::producer::Producer;
+    let deadline = std::time::Instant::now() + timeout;
+    while producer.in_flight_count() > 0 {
+        if std::time::Instant::now() >= deadline {
+            return Err(format!(
+                "{} message(s) still not delivered after {timeout:?}",
+                producer.in_flight_count()
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    Ok(())
+}
+
 /// Fences out the transactional producers with these ids (what Kafka's `Admin.fenceProducers` does): a producer
 /// initialized with an id bumps its epoch, so an older producer with that id can no longer write or commit, and
 /// the coordinator aborts its open transaction.

@@ -9,7 +9,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::FromClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, ThreadedProducer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tracing::info;
 
@@ -156,9 +156,7 @@ impl KafkaLog {
             record = record.partition(p);
         }
         self.producer.send(record).map_err(|(e, _)| e.to_string())?;
-        self.producer
-            .flush(Duration::from_secs(30))
-            .map_err(|e| e.to_string())
+        crate::kafka::wait_delivered(&self.producer, Duration::from_secs(30))
     }
 
     /// Writes several records (each to the partition the producer's partitioner picks for its key) and waits for
@@ -171,9 +169,7 @@ impl KafkaLog {
             }
             self.producer.send(record).map_err(|(e, _)| e.to_string())?;
         }
-        self.producer
-            .flush(Duration::from_secs(30))
-            .map_err(|e| e.to_string())
+        crate::kafka::wait_delivered(&self.producer, Duration::from_secs(30))
     }
 
     /// Hands every record that can be read within `timeout` to `apply` (background readers use this in a loop).

@@ -6,7 +6,7 @@ use std::time::Duration;
 use connect_api::{Config, ConnectError};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, ThreadedProducer};
 use tracing::{info, warn};
 
 use super::errors::Stage;
@@ -172,7 +172,7 @@ impl DeadLetterQueue {
 
     /// Waits until everything sent so far is acknowledged (before the task's offsets are committed).
     pub fn flush(&self, timeout: Duration) -> Result<(), ConnectError> {
-        self.producer.flush(timeout).map_err(|e| {
+        crate::kafka::wait_delivered(&self.producer, timeout).map_err(|e| {
             ConnectError::connect(format!(
                 "Dead letter queue {} did not acknowledge in time: {e}",
                 self.topic

@@ -247,7 +247,7 @@ impl SourceRunner {
                 }
             }
         } else {
-            producer.flush(self.setup.flush_timeout).ok();
+            crate::kafka::wait_delivered(&producer, self.setup.flush_timeout).ok();
             self.drain_deliveries(&producer).ok();
             self.commit_offsets();
             result
@@ -374,11 +374,15 @@ impl SourceRunner {
                             out = back;
                             std::thread::sleep(Duration::from_millis(5));
                         }
-                        Err((e, _)) => return Err(e),
+                        Err((e, _)) => return Err(e.to_string()),
                     }
                 }
             }
-            producer.commit_transaction(TRANSACTION_TIMEOUT)
+            // The commit flushes first; with nothing in flight its flush returns at once (see `wait_delivered`).
+            crate::kafka::wait_delivered(producer, TRANSACTION_TIMEOUT)?;
+            producer
+                .commit_transaction(TRANSACTION_TIMEOUT)
+                .map_err(|e| e.to_string())
         })();
         if let Err(e) = written {
             self.abort_transaction(producer);
