@@ -66,6 +66,9 @@ enum {
     CONNECT_OP_TASK_STOP = 11,
     CONNECT_OP_SOURCE_POLL = 12, /* empty -> u32 count, count x source_record */
     CONNECT_OP_SOURCE_COMMIT = 13,
+    CONNECT_OP_SOURCE_COMMITS_RECORDS = 14, /* empty -> u8 (1 = send SOURCE_COMMIT_RECORD; an error = no) */
+    CONNECT_OP_SOURCE_COMMIT_RECORD = 15,   /* source_record, u8 written [, str topic, i32 partition, i64 offset,
+                                               opt_i64 timestamp] -> empty */
     CONNECT_OP_SINK_OPEN = 20,       /* partitions -> empty */
     CONNECT_OP_SINK_PUT = 21,        /* u32 count, count x record -> empty */
     CONNECT_OP_SINK_PRE_COMMIT = 22, /* partition_offsets -> partition_offsets */

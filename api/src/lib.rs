@@ -17,6 +17,8 @@ pub mod transform;
 
 pub use connector::{Config, Connector, ConnectorContext};
 pub use error::{ConnectError, ConnectResult};
-pub use record::{ConnectRecord, OffsetMap, SinkRecord, SourceRecord, TopicPartition};
+pub use record::{
+    ConnectRecord, OffsetMap, RecordMetadata, SinkRecord, SourceRecord, TopicPartition,
+};
 pub use sink::{SinkTask, SinkTaskContext};
 pub use source::{SourceTask, SourceTaskContext};

@@ -100,6 +100,16 @@ impl SourceRecord {
     }
 }
 
+/// Where Kafka wrote a source record (Kafka's `RecordMetadata`, as `SourceTask.commitRecord` receives it).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct RecordMetadata {
+    pub topic: String,
+    pub partition: i32,
+    pub offset: i64,
+    /// The record's timestamp in ms, when the broker reported one.
+    pub timestamp: Option<i64>,
+}
+
 /// A topic and partition, as Kafka's `TopicPartition`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TopicPartition {

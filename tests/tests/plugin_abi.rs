@@ -312,3 +312,65 @@ fn transformations_and_predicates_load_from_plugin_libraries() {
     assert!(trace.contains("ValueContains needs 'text'"), "{trace}");
     assert_eq!(task_state(&worker, "plugin-smt").0, "RUNNING");
 }
+
+#[test]
+fn commit_record_reports_where_each_record_was_written_or_that_it_was_dropped() {
+    let plugins = plugin_dir();
+    let dir = plugins.path().display().to_string();
+    let worker = Worker::start_standalone(&[("plugin.path", &dir)], &[]);
+    let rest = worker.rest();
+    let topic = unique_name("commit-record");
+    create_topic(&topic, 1);
+    let commits = plugins.path().join("commits.txt");
+    // 30 records; the built-in Filter drops record-7 (and no other: the values are not padded).
+    let config = json!({
+        "connector.class": "GeneratorSource",
+        "topic": topic,
+        "records": "30",
+        "batch.size": "4",
+        "value.size": "0",
+        "commit.records.file": commits.display().to_string(),
+        "transforms": "dropSeven",
+        "transforms.dropSeven.type": "Filter",
+        "transforms.dropSeven.predicate": "seven",
+        "predicates": "seven",
+        "predicates.seven.type": "ValueContains",
+        "predicates.seven.text": "record-7",
+    });
+    let created = rest.post_json("/connectors", &json!({"name": "commits", "config": config}));
+    assert_eq!(created.status, 201, "{created}");
+    consume_n(&topic, 29, Duration::from_secs(30));
+    let mut lines = Vec::new();
+    let complete = wait_until(Duration::from_secs(30), || {
+        lines = fs::read_to_string(&commits)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect();
+        lines.len() >= 30
+    });
+    assert!(complete, "commit_record calls: {lines:?}");
+    // A dropped record is reported at once, written ones when Kafka acknowledges them (in order: one partition).
+    let seq = |line: &String| line.split(' ').next().and_then(|n| n.parse::<u32>().ok());
+    let written: Vec<Option<u32>> = lines
+        .iter()
+        .filter(|l| !l.ends_with(" -"))
+        .map(seq)
+        .collect();
+    assert!(
+        written.windows(2).all(|w| w[0] < w[1]),
+        "acknowledgements out of order: {lines:?}"
+    );
+    lines.sort_by_key(seq);
+    let mut expected = Vec::new();
+    let mut offset = 0;
+    for seq in 0..30 {
+        if seq == 7 {
+            expected.push("7 -".to_string());
+        } else {
+            expected.push(format!("{seq} {topic} 0 {offset}"));
+            offset += 1;
+        }
+    }
+    assert_eq!(lines, expected);
+}

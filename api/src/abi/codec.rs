@@ -14,7 +14,9 @@ use serde_json::Value as Json;
 use crate::data::{Field, Schema, SchemaRef, SchemaType, Struct, Value};
 use crate::error::ConnectError;
 use crate::header::{Header, Headers};
-use crate::record::{ConnectRecord, OffsetMap, SourceRecord, TimestampType, TopicPartition};
+use crate::record::{
+    ConnectRecord, OffsetMap, RecordMetadata, SourceRecord, TimestampType, TopicPartition,
+};
 use crate::sink::PartitionOffsets;
 
 const SCHEMA_NONE: u8 = 0;
@@ -307,6 +309,24 @@ impl Encoder {
         self.offset_map(&r.source_partition)
             .offset_map(&r.source_offset)
             .record(&r.record)
+    }
+
+    /// A source record and where it was written (`SOURCE_COMMIT_RECORD`).
+    pub fn committed_record(
+        &mut self,
+        record: &SourceRecord,
+        metadata: Option<&RecordMetadata>,
+    ) -> &mut Self {
+        self.source_record(record);
+        match metadata {
+            None => self.u8(0),
+            Some(m) => self
+                .u8(1)
+                .str(&m.topic)
+                .i32(m.partition)
+                .i64(m.offset)
+                .opt_i64(m.timestamp),
+        }
     }
 
     pub fn partitions(&mut self, parts: &[TopicPartition]) -> &mut Self {
@@ -650,6 +670,22 @@ impl Decoder {
             source_offset: self.offset_map()?,
             record: self.record()?,
         })
+    }
+
+    pub fn committed_record(
+        &mut self,
+    ) -> Result<(SourceRecord, Option<RecordMetadata>), ConnectError> {
+        let record = self.source_record()?;
+        let metadata = match self.u8()? {
+            0 => None,
+            _ => Some(RecordMetadata {
+                topic: self.str()?,
+                partition: self.i32()?,
+                offset: self.i64()?,
+                timestamp: self.opt_i64()?,
+            }),
+        };
+        Ok((record, metadata))
     }
 
     pub fn partitions(&mut self) -> Result<Vec<TopicPartition>, ConnectError> {

@@ -446,6 +446,13 @@ fn dispatch(inst: &mut GuestInstance, op: u32, request: &[u8]) -> ConnectResult<
             });
         }
         (Instance::SourceTask(t), op::SOURCE_COMMIT) => t.commit()?,
+        (Instance::SourceTask(t), op::SOURCE_COMMITS_RECORDS) => {
+            out.u8(u8::from(t.commits_records()));
+        }
+        (Instance::SourceTask(t), op::SOURCE_COMMIT_RECORD) => {
+            let (record, metadata) = req.committed_record()?;
+            t.commit_record(&record, metadata.as_ref())?;
+        }
         (Instance::SourceTask(t), op::TASK_STOP) => t.stop()?,
         (Instance::SinkTask(t), op::TASK_START) => t.start(&req.config()?, Box::new(host))?,
         (Instance::SinkTask(t), op::SINK_OPEN) => t.open(&req.partitions()?)?,

@@ -174,6 +174,12 @@ pub mod op {
     /// empty → u32 count, source records
     pub const SOURCE_POLL: u32 = 12;
     pub const SOURCE_COMMIT: u32 = 13;
+    /// Response: u8, 1 if the task wants `SOURCE_COMMIT_RECORD` calls. A plugin that does not know the operation
+    /// (status `UNSUPPORTED` or any error) gets none.
+    pub const SOURCE_COMMITS_RECORDS: u32 = 14;
+    /// Request: the source record as polled, then u8 (1 = written) and, if written, topic str, partition i32,
+    /// offset i64, timestamp opt_i64.
+    pub const SOURCE_COMMIT_RECORD: u32 = 15;
     /// partitions → empty
     pub const SINK_OPEN: u32 = 20;
     /// u32 count, records → empty

@@ -7,10 +7,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use connect_api::{Config, ConnectError, ConnectRecord, OffsetMap, SourceTask, SourceTaskContext};
+use connect_api::{
+    Config, ConnectError, ConnectRecord, OffsetMap, RecordMetadata, SourceRecord, SourceTask,
+    SourceTaskContext,
+};
 use connect_transforms::TransformChain;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::message::{Header, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::{ClientConfig, ClientContext};
 use tracing::{error, info};
@@ -80,14 +83,20 @@ impl SourceTaskContext for OffsetReader {
 /// only as fast as its producer is polled, so polling cannot wait for the task's own loop, which may sit in a
 /// plugin's `poll` for a second.)
 #[derive(Default)]
-struct Deliveries(Mutex<Vec<(usize, Option<String>)>>);
+struct Deliveries(Mutex<Vec<(usize, Delivery)>>);
+
+/// Where Kafka wrote a record (partition, offset, timestamp), or why it did not.
+type Delivery = Result<(i32, i64, Option<i64>), String>;
 
 impl ClientContext for Deliveries {}
 
 impl ProducerContext for Deliveries {
     type DeliveryOpaque = usize;
     fn delivery(&self, result: &DeliveryResult<'_>, seq: usize) {
-        let failure = result.as_ref().err().map(|(e, _)| e.to_string());
+        let failure = match result {
+            Ok(m) => Ok((m.partition(), m.offset(), m.timestamp().to_millis())),
+            Err((e, _)) => Err(e.to_string()),
+        };
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -193,6 +202,10 @@ struct SourceRunner {
     /// Records handed to the producer in the current batch (`source-record-write`).
     written: u64,
     transaction: OpenTransaction,
+    /// Whether the task wants `commit_record` calls (asked once, after it started).
+    commits_records: bool,
+    /// For such a task: each record in flight as polled, and the topic it was sent to.
+    retained: HashMap<usize, (SourceRecord, Option<String>)>,
 }
 
 impl SourceRunner {
@@ -204,6 +217,8 @@ impl SourceRunner {
             last_flush: Instant::now(),
             written: 0,
             transaction: OpenTransaction::default(),
+            commits_records: false,
+            retained: HashMap::new(),
         }
     }
 
@@ -231,6 +246,7 @@ impl SourceRunner {
         self.setup
             .task
             .start(&self.setup.task_config, Box::new(context))?;
+        self.commits_records = self.setup.task.commits_records();
         info!("Task {} started", self.setup.id);
         self.setup
             .status
@@ -290,9 +306,13 @@ impl SourceRunner {
                     if self.setup.transactions.is_some() {
                         self.add_to_transaction(producer, &record)?;
                     }
+                    let polled = self.commits_records.then(|| record.clone());
                     let seq = self
                         .submitted
                         .submit(record.source_partition, record.source_offset);
+                    if let Some(polled) = polled {
+                        self.retained.insert(seq, (polled, None));
+                    }
                     self.send(producer, seq, record.record)?;
                 }
                 self.setup.metrics.records_out.add(self.written);
@@ -326,7 +346,7 @@ impl SourceRunner {
     fn add_to_transaction(
         &mut self,
         producer: &ThreadedProducer<Deliveries>,
-        record: &connect_api::SourceRecord,
+        record: &SourceRecord,
     ) -> Result<(), ConnectError> {
         if self.transaction.began.is_none() {
             producer.begin_transaction().map_err(|e| {
@@ -433,7 +453,7 @@ impl SourceRunner {
         let (record, (key, value, headers)) = match self.setup.policy.retry(record, attempt) {
             Ok(Some(done)) => done,
             Ok(None) => {
-                self.submitted.ack(seq);
+                self.finished(seq, None);
                 return Ok(());
             }
             Err((stage, e)) => {
@@ -441,7 +461,7 @@ impl SourceRunner {
                 self.setup
                     .policy
                     .handle(&task, stage, e, || description.unwrap_or_default())?;
-                self.submitted.ack(seq);
+                self.finished(seq, None);
                 return Ok(());
             }
         };
@@ -476,6 +496,9 @@ impl SourceRunner {
             match producer.send(out) {
                 Ok(()) => {
                     self.written += 1;
+                    if let Some(retained) = self.retained.get_mut(&seq) {
+                        retained.1 = Some(record.topic.clone());
+                    }
                     self.setup
                         .status
                         .record_active_topic(&self.setup.id, &record.topic);
@@ -494,10 +517,8 @@ impl SourceRunner {
                         ConnectError::connect(e.to_string()),
                         String::new,
                     )?;
-                    {
-                        self.submitted.ack(seq);
-                        return Ok(());
-                    }
+                    self.finished(seq, None);
+                    return Ok(());
                 }
             }
         }
@@ -514,21 +535,45 @@ impl SourceRunner {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner()),
         );
-        for (seq, failure) in reports {
-            if let Some(msg) = failure {
-                let e = ConnectError::connect(format!(
-                    "Unrecoverable exception from producer send callback: {msg}"
-                ));
-                self.setup.policy.handle(
-                    &self.setup.id.to_string(),
-                    Stage::KafkaProduce,
-                    e,
-                    String::new,
-                )?;
+        for (seq, delivery) in reports {
+            match delivery {
+                Ok(written) => self.finished(seq, Some(written)),
+                Err(msg) => {
+                    let e = ConnectError::connect(format!(
+                        "Unrecoverable exception from producer send callback: {msg}"
+                    ));
+                    self.setup.policy.handle(
+                        &self.setup.id.to_string(),
+                        Stage::KafkaProduce,
+                        e,
+                        String::new,
+                    )?;
+                    self.finished(seq, None);
+                }
             }
-            self.submitted.ack(seq);
         }
         Ok(())
+    }
+
+    /// A record is done: written (partition, offset, timestamp), or dropped or skipped. Its offset may become
+    /// committable, and a task that asked for them gets its `commit_record` call (errors are only logged, as Kafka
+    /// does).
+    fn finished(&mut self, seq: usize, written: Option<(i32, i64, Option<i64>)>) {
+        self.submitted.ack(seq);
+        let Some((record, topic)) = self.retained.remove(&seq) else {
+            return;
+        };
+        let metadata = written
+            .zip(topic)
+            .map(|((partition, offset, timestamp), topic)| RecordMetadata {
+                topic,
+                partition,
+                offset,
+                timestamp,
+            });
+        if let Err(e) = self.setup.task.commit_record(&record, metadata.as_ref()) {
+            error!("Task {} commit_record() failed: {e}", self.setup.id);
+        }
     }
 
     /// Writes committable offsets to the store, then tells the task (`commit`). A failed write keeps the offsets

@@ -16,7 +16,9 @@ use connect_api::{
     Config, ConnectRecord, ConnectResult, Connector, ConnectorContext, SinkRecord, SinkTask,
     SinkTaskContext,
 };
-use connect_api::{ConnectError, OffsetMap, SourceRecord, SourceTask, SourceTaskContext};
+use connect_api::{
+    ConnectError, OffsetMap, RecordMetadata, SourceRecord, SourceTask, SourceTaskContext,
+};
 
 /// The panic message the tests look for in the task trace.
 pub const PANIC_MESSAGE: &str = "deliberate test panic";
@@ -102,7 +104,9 @@ impl SinkTask for PanickingSinkTask {
 }
 
 /// Emits `records` string values of `value.size` bytes (`record-<n>` padded with `x`) to `topic`, `batch.size` per
-/// poll, with the sequence number as source offset (resuming after it); idles once all were emitted.
+/// poll, with the sequence number as source offset (resuming after it); idles once all were emitted. With
+/// `commit.records.file`, it asks for `commit_record` calls and appends `<seq> <topic> <partition> <offset>` (or
+/// `<seq> -` for a record not written) to that file for each.
 #[derive(Default)]
 struct GeneratorSourceTask {
     topic: String,
@@ -110,6 +114,7 @@ struct GeneratorSourceTask {
     batch: u64,
     value_size: usize,
     next: u64,
+    commit_records: Option<std::fs::File>,
 }
 
 impl SourceTask for GeneratorSourceTask {
@@ -125,6 +130,14 @@ impl SourceTask for GeneratorSourceTask {
         self.records = number("records", 1_000_000)?;
         self.batch = number("batch.size", 1000)?.max(1);
         self.value_size = number("value.size", 100)? as usize;
+        if let Some(path) = config.get("commit.records.file") {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| ConnectError::connect(format!("{path}: {e}")))?;
+            self.commit_records = Some(file);
+        }
         self.next = context
             .offset(&generator_partition())
             .and_then(|o| o.get("seq").and_then(|s| s.as_u64()))
@@ -154,6 +167,26 @@ impl SourceTask for GeneratorSourceTask {
             .collect();
         self.next = end;
         Ok(records)
+    }
+    fn commits_records(&self) -> bool {
+        self.commit_records.is_some()
+    }
+    fn commit_record(
+        &mut self,
+        record: &SourceRecord,
+        metadata: Option<&RecordMetadata>,
+    ) -> ConnectResult<()> {
+        use std::io::Write;
+        let seq = record.source_offset.get("seq").cloned().unwrap_or_default();
+        let line = match metadata {
+            Some(m) => format!("{seq} {} {} {}\n", m.topic, m.partition, m.offset),
+            None => format!("{seq} -\n"),
+        };
+        if let Some(file) = &mut self.commit_records {
+            file.write_all(line.as_bytes())
+                .map_err(|e| ConnectError::connect(e.to_string()))?;
+        }
+        Ok(())
     }
     fn stop(&mut self) -> ConnectResult<()> {
         Ok(())
