@@ -263,9 +263,13 @@ impl SinkRunner {
             current,
             ..
         } = self;
-        let mut batch = Vec::new();
+        // Sized up front: growing a vector of records moves every record already in it.
+        let mut batch = Vec::with_capacity(setup.max_poll_records.min(8192));
         let mut wait = Duration::from_millis(200);
         let mut read = 0;
+        // Consecutive messages mostly come from one partition: its position and the active topic are recorded once
+        // per run of messages instead of once per message.
+        let mut run: Option<(TopicPartition, i64)> = None;
         while batch.len() < setup.max_poll_records {
             let Some(polled) = consumer.poll(wait) else {
                 break;
@@ -274,12 +278,25 @@ impl SinkRunner {
             read += 1;
             let msg =
                 polled.map_err(|e| ConnectError::connect(format!("Error while consuming: {e}")))?;
-            setup.status.record_active_topic(&setup.id, msg.topic());
-            let tp = TopicPartition::new(msg.topic(), msg.partition());
-            current.insert(tp, msg.offset() + 1);
+            match &mut run {
+                Some((tp, next)) if tp.partition == msg.partition() && tp.topic == msg.topic() => {
+                    *next = msg.offset() + 1;
+                }
+                _ => {
+                    if let Some((tp, next)) = run.take() {
+                        current.insert(tp, next);
+                    }
+                    setup.status.record_active_topic(&setup.id, msg.topic());
+                    let tp = TopicPartition::new(msg.topic(), msg.partition());
+                    run = Some((tp, msg.offset() + 1));
+                }
+            }
             if let Some(record) = convert(setup, &msg)? {
                 batch.push(record);
             }
+        }
+        if let Some((tp, next)) = run {
+            current.insert(tp, next);
         }
         setup.metrics.records_in.add(read);
         Ok(batch)
