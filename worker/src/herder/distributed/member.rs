@@ -716,56 +716,73 @@ fn send_to_leader(
     configs: &[Config],
     key: Option<&SessionKey>,
 ) -> Result<(), String> {
-    let agent = crate::rest::client::agent(Duration::from_secs(15));
-    let url = format!(
-        "{}/connectors/{}/tasks?forward=true",
-        leader_url.trim_end_matches('/'),
-        path_segment(name)
-    );
     let body = serde_json::to_vec(configs).map_err(|e| e.to_string())?;
-    let mut request = agent.post(&url).header("Content-Type", "application/json");
-    if let Some(signed) = key.and_then(|k| signature::sign(&k.key, &body)) {
-        request = request
-            .header(signature::SIGNATURE_HEADER, signed)
-            .header(signature::ALGORITHM_HEADER, HMAC_SHA256);
-    }
-    let mut response = request
-        .send(&body[..])
-        .map_err(|e| format!("POST {url}: {e}"))?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        Err(format!("POST {url}: HTTP {} {text}", response.status()))
-    }
+    let call = InternalCall {
+        put: false,
+        action: "tasks",
+        timeout: Duration::from_secs(15),
+    };
+    call.send(leader_url, name, &body, key)
 }
 
-/// `PUT <leader>/connectors/<name>/fence?forward=true`, signed: asks the leader for a round of zombie fencing.
+/// `PUT <leader>/connectors/<name>/fence?forward=true`: asks the leader for a round of zombie fencing.
 pub(super) fn fence_on_leader(
     leader_url: &str,
     name: &str,
     key: Option<&SessionKey>,
 ) -> Result<(), String> {
-    let agent = crate::rest::client::agent(Duration::from_secs(90));
-    let url = format!(
-        "{}/connectors/{}/fence?forward=true",
-        leader_url.trim_end_matches('/'),
-        path_segment(name)
-    );
-    let mut request = agent.put(&url);
-    if let Some(signed) = key.and_then(|k| signature::sign(&k.key, b"")) {
-        request = request
-            .header(signature::SIGNATURE_HEADER, signed)
-            .header(signature::ALGORITHM_HEADER, HMAC_SHA256);
-    }
-    let mut response = request
-        .send(&b""[..])
-        .map_err(|e| format!("PUT {url}: {e}"))?;
-    if response.status().is_success() {
-        Ok(())
-    } else {
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        Err(format!("PUT {url}: HTTP {} {text}", response.status()))
+    let call = InternalCall {
+        put: true,
+        action: "fence",
+        timeout: Duration::from_secs(90),
+    };
+    call.send(leader_url, name, b"", key)
+}
+
+/// An internal request to the leader (`<method> <leader>/connectors/<name>/<action>?forward=true`), signed with the
+/// session key (KIP-507) when there is one.
+struct InternalCall {
+    /// PUT, else POST.
+    put: bool,
+    action: &'static str,
+    timeout: Duration,
+}
+
+impl InternalCall {
+    fn send(
+        &self,
+        leader_url: &str,
+        name: &str,
+        body: &[u8],
+        key: Option<&SessionKey>,
+    ) -> Result<(), String> {
+        let agent = crate::rest::client::agent(self.timeout);
+        let url = format!(
+            "{}/connectors/{}/{}?forward=true",
+            leader_url.trim_end_matches('/'),
+            path_segment(name),
+            self.action
+        );
+        let (method, request) = if self.put {
+            ("PUT", agent.put(&url))
+        } else {
+            ("POST", agent.post(&url))
+        };
+        let mut request = request.header("Content-Type", "application/json");
+        if let Some(signed) = key.and_then(|k| signature::sign(&k.key, body)) {
+            request = request
+                .header(signature::SIGNATURE_HEADER, signed)
+                .header(signature::ALGORITHM_HEADER, HMAC_SHA256);
+        }
+        let mut response = request
+            .send(body)
+            .map_err(|e| format!("{method} {url}: {e}"))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            let text = response.body_mut().read_to_string().unwrap_or_default();
+            Err(format!("{method} {url}: HTTP {} {text}", response.status()))
+        }
     }
 }
 
