@@ -522,6 +522,34 @@ async fn mock_coordinator_moves_and_member_follows() {
 }
 
 #[tokio::test]
+async fn mock_coordinator_broker_down_and_member_follows_the_new_coordinator() {
+    let group = unique_group("mock-broker-down");
+    let cluster = mock_cluster(&group);
+    let mut member = GroupMember::connect(config(&cluster.bootstrap_servers(), &group, "m"))
+        .await
+        .expect("connect");
+    let join = join_alone(&mut member).await;
+    member.heartbeat().await.expect("heartbeat");
+    let before = member.coordinator_addr().expect("connected").to_string();
+
+    // The coordinator's broker goes down and the group moves to another broker, as after a broker failure.
+    cluster
+        .coordinator(MockCoordinator::Group(group.clone()), 2)
+        .expect("move coordinator");
+    cluster.broker_down(1).expect("broker 1 down");
+    member
+        .heartbeat()
+        .await
+        .expect("heartbeat once the member found the new coordinator");
+    let after = member.coordinator_addr().expect("connected").to_string();
+    assert_ne!(before, after, "the member left the broker that went down");
+    assert_eq!(member.member_id(), join.member_id);
+    assert_eq!(member.generation(), join.generation_id);
+    cluster.broker_up(1).expect("broker 1 up");
+    member.leave().await.expect("leave");
+}
+
+#[tokio::test]
 async fn mock_coordinator_errors_are_retried() {
     use RDKafkaRespErr::*;
     let group = unique_group("mock-errors");
