@@ -88,6 +88,27 @@ pub fn consumer_config(
     client(s)
 }
 
+/// Whether an error a consumer's `poll` returned should stop the reader. librdkafka reports transient conditions
+/// through `poll` too (a broker refusing connections, all brokers down for a moment, a partition at its end) and
+/// retries them itself; Java's consumer keeps those to itself and throws only for fatal and authorization errors,
+/// so those are the ones that stop a sink task or an internal topic reader here.
+pub fn is_fatal_consume_error(error: &rdkafka::error::KafkaError) -> bool {
+    use rdkafka::error::{KafkaError, RDKafkaErrorCode as Code};
+    match error {
+        KafkaError::MessageConsumptionFatal(_) => true,
+        KafkaError::MessageConsumption(code) => matches!(
+            code,
+            Code::TopicAuthorizationFailed
+                | Code::GroupAuthorizationFailed
+                | Code::ClusterAuthorizationFailed
+                | Code::SaslAuthenticationFailed
+                | Code::Authentication
+                | Code::Fatal
+        ),
+        _ => true,
+    }
+}
+
 /// Settings for the admin client that creates topics for a connector (source topics, the DLQ).
 pub fn admin_config(worker: &WorkerConfig, connector: &Config) -> ClientConfig {
     let mut s = BTreeMap::new();

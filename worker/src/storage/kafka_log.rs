@@ -2,6 +2,7 @@
 //! the beginning to the end, and written synchronously.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
@@ -11,10 +12,10 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, ThreadedProducer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::kafka::topics::{create_topic, Created, TopicSettings};
-use crate::kafka::FETCH_QUEUE_BACKOFF;
+use crate::kafka::{is_fatal_consume_error, FETCH_QUEUE_BACKOFF};
 
 /// One record read from the log.
 pub struct LogRecord<'a> {
@@ -91,18 +92,45 @@ pub fn ensure_topic(client: &ClientConfig, spec: &TopicSpec) -> Result<(), Strin
     }
 }
 
-/// An existing internal topic must have `cleanup.policy=compact`.
+/// How long the compaction check waits for the cluster's answer. librdkafka sends DescribeConfigs to the controller;
+/// a cluster that names no reachable controller (librdkafka's mock cluster reports broker 0, which does not exist)
+/// would otherwise hold the worker's start-up for the full 60 s request timeout, once per internal topic.
+const COMPACTION_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Set once a compaction check got no answer: the cluster is the same for every internal topic, so the others skip
+/// the check instead of each waiting out the timeout.
+static COMPACTION_CHECK_UNANSWERED: AtomicBool = AtomicBool::new(false);
+
+/// An existing internal topic must have `cleanup.policy=compact`. A cluster that does not answer DescribeConfigs
+/// (unsupported, not authorized, timed out) is trusted with a warning, as Kafka's TopicAdmin skips the check when
+/// the brokers do not support it.
 fn check_compacted(client: &ClientConfig, topic: &str) -> Result<(), String> {
+    if COMPACTION_CHECK_UNANSWERED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
     let admin =
         AdminClient::<DefaultClientContext>::from_config(client).map_err(|e| e.to_string())?;
-    let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let options = AdminOptions::new()
+        .operation_timeout(Some(COMPACTION_CHECK_TIMEOUT))
+        .request_timeout(Some(COMPACTION_CHECK_TIMEOUT));
     let described =
         admin_call(admin.describe_configs([&ResourceSpecifier::Topic(topic)], &options))?;
-    let policy = described
-        .ok()
-        .and_then(|mut rs| rs.pop())
-        .and_then(|r| r.ok())
-        .and_then(|r| r.get("cleanup.policy").and_then(|e| e.value.clone()));
+    let policy = match described.map(|mut rs| rs.pop()) {
+        Ok(Some(Ok(resource))) => resource.get("cleanup.policy").and_then(|e| e.value.clone()),
+        Ok(Some(Err(code))) => {
+            warn!("Could not verify that internal topic '{topic}' is compacted: {code}");
+            None
+        }
+        Ok(None) => None,
+        Err(e) => {
+            warn!(
+                "Could not verify that internal topic '{topic}' is compacted, the cluster did not answer \
+                 DescribeConfigs: {e}; skipping the check for the other internal topics"
+            );
+            COMPACTION_CHECK_UNANSWERED.store(true, Ordering::Relaxed);
+            None
+        }
+    };
     // Brokers that report no value (some test brokers list only explicit configs) are trusted.
     match policy.filter(|p| p != "compact") {
         Some(p) => Err(format!(
@@ -203,7 +231,14 @@ impl KafkaLog {
     ) -> Result<(), String> {
         let mut wait = timeout;
         while let Some(m) = self.consumer.poll(wait) {
-            let m = m.map_err(|e| e.to_string())?;
+            let m = match m {
+                Ok(m) => m,
+                Err(e) if is_fatal_consume_error(&e) => return Err(e.to_string()),
+                Err(e) => {
+                    warn!("Reading {}: {e} (retried)", self.topic);
+                    continue;
+                }
+            };
             apply(LogRecord {
                 partition: m.partition(),
                 offset: m.offset(),
@@ -263,7 +298,8 @@ impl KafkaLog {
                         done.insert(m.partition(), true);
                     }
                 }
-                Some(Err(e)) => return Err(e.to_string()),
+                Some(Err(e)) if is_fatal_consume_error(&e) => return Err(e.to_string()),
+                Some(Err(e)) => warn!("Reading {} to its end: {e} (retried)", self.topic),
                 None => {
                     for (p, end) in &ends {
                         if position(&self.consumer, *p) >= *end {

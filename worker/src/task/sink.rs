@@ -21,6 +21,7 @@ use super::convert::RecordConverters;
 use super::dlq::{DeadLetterQueue, Failure, RawRecord};
 use super::errors::{ErrorPolicy, Stage};
 use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
+use crate::kafka::is_fatal_consume_error;
 use crate::metrics::TaskMetrics;
 
 /// Everything a sink task thread needs.
@@ -275,9 +276,17 @@ impl SinkRunner {
                 break;
             };
             wait = Duration::ZERO;
+            let msg = match polled {
+                Ok(msg) => msg,
+                Err(e) if is_fatal_consume_error(&e) => {
+                    return Err(ConnectError::connect(format!("Error while consuming: {e}")))
+                }
+                Err(e) => {
+                    warn!("Task {} consumer: {e} (retried by the client)", setup.id);
+                    continue;
+                }
+            };
             read += 1;
-            let msg =
-                polled.map_err(|e| ConnectError::connect(format!("Error while consuming: {e}")))?;
             match &mut run {
                 Some((tp, next)) if tp.partition == msg.partition() && tp.topic == msg.topic() => {
                     *next = msg.offset() + 1;
