@@ -14,7 +14,10 @@ use crate::broker::ensure_broker;
 use crate::rest::Rest;
 use crate::util::{free_port, tail_file, workspace_root};
 
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Until a started worker's REST API answers. Workers start in well under a second on the test broker; on librdkafka's
+/// mock cluster the internal topics' compaction check waits out its 10 s timeout first (the mock names no reachable
+/// controller), and CI machines are slower.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(40);
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Lines of the worker log quoted in failure messages.
 const TAIL_LINES: usize = 60;
