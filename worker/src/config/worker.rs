@@ -125,7 +125,7 @@ pub fn distributed_config_def() -> ConfigDef {
         .one_of(&["HmacSHA256"])
         .define(INTER_WORKER_VERIFICATION_ALGORITHMS, ConfigType::List, Importance::Low, "A list of permitted algorithms for verifying internal requests, which must include the algorithm used for the inter.worker.signature.algorithm property.")
         .default_value("HmacSHA256")
-        .define(EXACTLY_ONCE_SOURCE_SUPPORT, ConfigType::String, Importance::High, "Whether source tasks run with exactly-once delivery: with 'enabled', each task writes its records and their source offsets in Kafka transactions, and the leader fences out producers of older task generations before new tasks start. 'preparing' is the step of a rolling upgrade before every worker has it; tasks do not use transactions yet.")
+        .define(EXACTLY_ONCE_SOURCE_SUPPORT, ConfigType::String, Importance::High, "Whether source tasks run with exactly-once delivery: with 'enabled', each task writes its records and their source offsets in Kafka transactions, and the leader fences out producers of older task generations before new tasks start. 'preparing' is the step of a rolling upgrade before every worker has it: the leader already writes the config topic through a transactional producer, tasks do not use transactions yet.")
         .default_value("disabled")
         .one_of_ignore_case(&["disabled", "preparing", "enabled"])
         .add()
@@ -244,6 +244,9 @@ pub struct DistributedConfig {
     pub inter_worker_verification_algorithms: Vec<String>,
     /// `exactly.once.source.support` is `enabled`: source tasks use transactions (KIP-618).
     pub exactly_once_source: bool,
+    /// `exactly.once.source.support` is `preparing` or `enabled`: the leader writes the config topic through a
+    /// transactional producer that fences out an older leader's writes.
+    pub transactional_leader: bool,
 }
 
 impl DistributedConfig {
@@ -297,6 +300,8 @@ impl WorkerConfig {
             inter_worker_key_ttl_ms: i64::from(int(INTER_WORKER_KEY_TTL_MS).max(1)),
             inter_worker_verification_algorithms: parsed.list(INTER_WORKER_VERIFICATION_ALGORITHMS),
             exactly_once_source: text(EXACTLY_ONCE_SOURCE_SUPPORT).eq_ignore_ascii_case("enabled"),
+            transactional_leader: !text(EXACTLY_ONCE_SOURCE_SUPPORT)
+                .eq_ignore_ascii_case("disabled"),
         };
         Ok((Self::from_parsed(&parsed, raw), dist))
     }

@@ -10,7 +10,7 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::FromClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, ThreadedProducer};
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tracing::{info, warn};
 
@@ -146,6 +146,7 @@ impl KafkaLog {
     pub fn open(client: &ClientConfig, topic: &str, client_id: &str) -> Result<KafkaLog, String> {
         let mut producer_config = client.clone();
         producer_config
+            .remove("isolation.level")
             .set("client.id", format!("{client_id}-producer"))
             .set("enable.idempotence", "false")
             .set("acks", "all");
@@ -312,5 +313,71 @@ impl KafkaLog {
         // Records already fetched past the end offsets are handed over too: brokers that under-report the end of a
         // multi-record batch (the test broker does) would otherwise leave the batch's tail for the next read.
         self.poll(Duration::ZERO, apply)
+    }
+}
+
+/// How long a transactional writer waits for the coordinator to initialize or commit.
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A transactional producer over one topic (Kafka's fencable config topic writer): each batch of records is one
+/// transaction, and opening it fences out an older producer with the same transactional id, whose later commits fail.
+pub struct TransactionalWriter {
+    topic: String,
+    producer: ThreadedProducer<DefaultProducerContext>,
+}
+
+impl TransactionalWriter {
+    /// Creates the producer with `transactional_id` and initializes its transactions (the fencing step).
+    pub fn open(
+        client: &ClientConfig,
+        topic: &str,
+        transactional_id: &str,
+    ) -> Result<TransactionalWriter, String> {
+        let mut config = client.clone();
+        config
+            .remove("isolation.level")
+            .set("client.id", format!("{transactional_id}-leader"))
+            .set("transactional.id", transactional_id)
+            .set("enable.idempotence", "true")
+            .set("acks", "all");
+        let producer: ThreadedProducer<DefaultProducerContext> =
+            config.create().map_err(|e| e.to_string())?;
+        producer
+            .init_transactions(TRANSACTION_TIMEOUT)
+            .map_err(|e| format!("initializing transactional id {transactional_id}: {e}"))?;
+        Ok(TransactionalWriter {
+            topic: topic.to_string(),
+            producer,
+        })
+    }
+
+    /// Writes `records` to `partition` in one transaction; on failure the transaction is aborted (a fenced producer
+    /// cannot abort either; its records are then never committed).
+    pub fn send_all(
+        &self,
+        records: &[(String, Option<Vec<u8>>)],
+        partition: i32,
+    ) -> Result<(), String> {
+        self.producer
+            .begin_transaction()
+            .map_err(|e| e.to_string())?;
+        let sent = records.iter().try_for_each(|(key, value)| {
+            let mut record: BaseRecord<'_, str, [u8]> = BaseRecord::to(&self.topic)
+                .key(key.as_str())
+                .partition(partition);
+            if let Some(v) = value {
+                record = record.payload(v);
+            }
+            self.producer.send(record).map_err(|(e, _)| e.to_string())
+        });
+        let committed = sent.and_then(|()| {
+            self.producer
+                .commit_transaction(TRANSACTION_TIMEOUT)
+                .map_err(|e| e.to_string())
+        });
+        if committed.is_err() {
+            let _ = self.producer.abort_transaction(TRANSACTION_TIMEOUT);
+        }
+        committed
     }
 }

@@ -638,7 +638,7 @@ impl HerderLoop {
         };
         let written = self
             .inner
-            .send_config(SESSION_KEY, Some(&session_key_value(&key)))
+            .send_privileged(&[(SESSION_KEY.to_string(), Some(session_key_value(&key)))])
             .and_then(|()| self.inner.read_config_to_end());
         match written {
             Ok(()) => info!("Wrote a new session key"),

@@ -36,7 +36,7 @@ use crate::storage::config_topic::{
     target_state_value, task_count_key, task_count_value, task_key, ClusterConfigState,
     RestartRequest, LOGGER_CLUSTER_PREFIX,
 };
-use crate::storage::kafka_log::{ensure_topic, KafkaLog, TopicSpec};
+use crate::storage::kafka_log::{ensure_topic, KafkaLog, TopicSpec, TransactionalWriter};
 use crate::storage::status_store::KafkaStatusStore;
 use crate::storage::status_topic::{connector_status_key, task_status_key, StatusRecord};
 use crate::storage::{ConnectorOffsetTopics, KafkaOffsetStore};
@@ -82,6 +82,8 @@ struct Inner {
     url: String,
     cluster_id: Option<String>,
     config_log: KafkaLog,
+    /// With `exactly.once.source.support` `preparing` or `enabled`: the leader's transactional config topic writer.
+    leader_writer: Option<LeaderWriter>,
     config: Mutex<ClusterConfigState>,
     /// Restart requests read from the config topic, for the herder thread.
     restarts: Mutex<Vec<RestartRequest>>,
@@ -99,6 +101,17 @@ struct Inner {
     /// Set once the first assignment was applied.
     started: AtomicBool,
     stopping: AtomicBool,
+}
+
+/// The leader's fencable config topic writer (Kafka's `claimWritePrivileges`): claimed, with transactional id
+/// `connect-cluster-<group.id>`, by the first privileged write of each generation in which this worker leads, which
+/// fences out the writer of any older leader still running.
+struct LeaderWriter {
+    client: ClientConfig,
+    transactional_id: String,
+    /// The generation the writer was claimed in, and the writer (`None` once a write failed: fenced out by a newer
+    /// leader, or broken; this worker then rejoins and claims again only in a new generation).
+    claimed: Mutex<Option<(i32, Option<TransactionalWriter>)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -194,6 +207,48 @@ impl Inner {
             .map_err(|e| HerderError::Internal(format!("Failed to write to the config topic: {e}")))
     }
 
+    /// Leader-only config writes (connector and task configs, commit, task count, restart requests, session keys):
+    /// through the fencable writer, as one transaction, when exactly-once source support is `preparing` or
+    /// `enabled`; else record by record like any write.
+    fn send_privileged(&self, records: &[(String, Option<Vec<u8>>)]) -> HerderResult<()> {
+        let Some(leader) = &self.leader_writer else {
+            return records
+                .iter()
+                .try_for_each(|(key, value)| self.send_config(key, value.as_deref()));
+        };
+        let generation = self.generation.load(Ordering::SeqCst);
+        let mut claimed = lock(&leader.claimed);
+        if claimed.as_ref().map(|(g, _)| *g) != Some(generation) {
+            let writer = TransactionalWriter::open(
+                &leader.client,
+                &self.dist.config_topic,
+                &leader.transactional_id,
+            )
+            .map_err(|e| {
+                HerderError::Internal(format!(
+                    "Failed to claim write privileges on the config topic: {e}"
+                ))
+            })?;
+            info!("Claimed write privileges on the config topic as the leader of generation {generation}");
+            *claimed = Some((generation, Some(writer)));
+        }
+        let Some((_, Some(writer))) = claimed.as_ref() else {
+            return Err(HerderError::Internal(
+                "This worker lost its write privileges on the config topic (fenced out by a newer leader?); it rejoins the group"
+                    .into(),
+            ));
+        };
+        writer.send_all(records, 0).map_err(|e| {
+            if let Some((_, writer)) = claimed.as_mut() {
+                *writer = None;
+            }
+            self.request(|r| r.rejoin = true);
+            HerderError::Internal(format!(
+                "Failed to write to the config topic as the leader (fenced out by a newer leader?): {e}"
+            ))
+        })
+    }
+
     fn read_config_to_end(&self) -> HerderResult<()> {
         self.read_config(true).map_err(|e| {
             HerderError::Internal(format!("Failed to read the config topic to its end: {e}"))
@@ -203,11 +258,14 @@ impl Inner {
     /// Leader: writes a connector's task configs and their commit record (Kafka's `putTaskConfigs` order).
     fn write_task_configs(&self, name: &str, configs: &[Config]) -> HerderResult<()> {
         self.read_config_to_end()?;
-        for (i, c) in configs.iter().enumerate() {
-            self.send_config(&task_key(name, i as u32), Some(&properties_value(c)))?;
-        }
+        let tasks: Vec<(String, Option<Vec<u8>>)> = configs
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (task_key(name, i as u32), Some(properties_value(c))))
+            .collect();
+        self.send_privileged(&tasks)?;
         self.read_config_to_end()?;
-        self.send_config(&commit_key(name), Some(&commit_value(configs.len())))?;
+        self.send_privileged(&[(commit_key(name), Some(commit_value(configs.len())))])?;
         self.read_config_to_end()?;
         info!(
             "Wrote {} task config(s) for connector {name}",
@@ -248,7 +306,7 @@ impl Inner {
                 info!("Fenced out the producers of {previous} older task(s) of {name}");
             }
         }
-        self.send_config(&task_count_key(name), Some(&task_count_value(count)))?;
+        self.send_privileged(&[(task_count_key(name), Some(task_count_value(count)))])?;
         self.read_config_to_end()
     }
 
@@ -348,8 +406,13 @@ impl DistributedHerder {
             "config.storage",
         );
         ensure_topic(&client, &config_spec)?;
+        // With exactly-once source support the leader's config writes are transactions: read only committed ones.
+        let mut config_client = client.clone();
+        if dist.exactly_once_source {
+            config_client.set("isolation.level", "read_committed");
+        }
         let config_log = KafkaLog::open(
-            &client,
+            &config_client,
             &dist.config_topic,
             &format!("{client_base}configs"),
         )?;
@@ -361,6 +424,11 @@ impl DistributedHerder {
             ));
         }
 
+        let leader_writer = dist.transactional_leader.then(|| LeaderWriter {
+            client: client.clone(),
+            transactional_id: format!("connect-cluster-{}", dist.group_id),
+            claimed: Mutex::new(None),
+        });
         let generation = Arc::new(AtomicI32::new(-1));
         let listener: StatusListener = {
             let statuses = statuses.clone();
@@ -417,6 +485,7 @@ impl DistributedHerder {
             url,
             cluster_id,
             config_log,
+            leader_writer,
             config: Mutex::new(ClusterConfigState::default()),
             restarts: Mutex::new(Vec::new()),
             statuses,
@@ -544,7 +613,7 @@ impl Herder for DistributedHerder {
             }
         }
         self.inner
-            .send_config(&connector_key(name), Some(&properties_value(&config)))?;
+            .send_privileged(&[(connector_key(name), Some(properties_value(&config)))])?;
         self.inner.read_config_to_end()?;
         info!("Connector {name} config written to the config topic");
         Ok((
@@ -583,8 +652,8 @@ impl Herder for DistributedHerder {
         if !lock(&self.inner.config).connectors.contains_key(name) {
             return Err(not_found(name));
         }
-        self.inner.send_config(&connector_key(name), None)?;
-        self.inner.send_config(&target_state_key(name), None)?;
+        self.inner
+            .send_privileged(&[(connector_key(name), None), (target_state_key(name), None)])?;
         self.inner.read_config_to_end()?;
         self.inner.topic_tracking.reset(name);
         info!("Connector {name} deleted");
@@ -725,10 +794,10 @@ impl Herder for DistributedHerder {
             }
             plan
         });
-        self.inner.send_config(
-            &restart_key(name),
-            Some(&restart_value(include_tasks, only_failed)),
-        )?;
+        self.inner.send_privileged(&[(
+            restart_key(name),
+            Some(restart_value(include_tasks, only_failed)),
+        )])?;
         self.inner.read_config_to_end()?;
         if !include_tasks && !only_failed {
             return Ok(None);
