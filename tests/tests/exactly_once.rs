@@ -291,6 +291,56 @@ fn a_new_task_generation_fences_out_every_producer_of_the_previous_one() {
     );
 }
 
+/// With `exactly.once.source.support=preparing` (the first step of a rolling upgrade), the leader writes the config
+/// topic through a transactional producer (`connect-cluster-<group.id>`): claiming it fences out an older leader's
+/// writer, whose open transaction can then no longer commit, and the connector's configs still land.
+#[test]
+fn the_leader_writes_the_config_topic_transactionally_and_fences_an_older_leader() {
+    let plugins = plugins_dir();
+    let plugin_path = plugins.path().display().to_string();
+    let cluster = Cluster::new("eos-leader");
+    let zombie_topic = unique_name("eos-leader-zombie");
+    create_topic(&zombie_topic, 1);
+    let zombie = zombie(&format!("connect-cluster-{}", cluster.group), &zombie_topic);
+
+    let worker = cluster.worker_with(&[
+        ("plugin.path", &plugin_path),
+        ("exactly.once.source.support", "preparing"),
+    ]);
+    let topic = unique_name("eos-leader-out");
+    create_topic(&topic, 1);
+    let name = unique_name("eos-leader-gen");
+    put_config(
+        &worker.rest(),
+        &name,
+        &json!({"connector.class": "GeneratorSource", "topic": topic, "records": "50", "value.size": "0"}),
+    );
+    consume_n(&topic, 50, LONG);
+    assert!(
+        zombie.commit_transaction(Duration::from_secs(10)).is_err(),
+        "the older leader's writer committed after the new leader claimed the config topic"
+    );
+    assert!(
+        worker
+            .log()
+            .contains("Claimed write privileges on the config topic as the leader of generation"),
+        "{}",
+        worker.log_tail(40)
+    );
+    let configs = by_key(&cluster.configs);
+    for key in [
+        format!("connector-{name}"),
+        format!("task-{name}-0"),
+        format!("commit-{name}"),
+    ] {
+        assert!(configs.contains_key(&key), "no {key} in {configs:?}");
+    }
+    assert!(
+        !configs.contains_key(&format!("tasks-fencing-{name}")),
+        "'preparing' does not fence tasks yet: {configs:?}"
+    );
+}
+
 /// Records moved per measured pipeline, and the generator's value length (100 bytes, as the pipeline measurement).
 const PERF_RECORDS: usize = 500_000;
 const PERF_VALUE_SIZE: usize = 100;
