@@ -227,8 +227,8 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
         "offsets topic has no {offset_key} -> position {size}: {last:?}"
     );
 
-    // A source with its own `offsets.storage.topic` (KIP-618): the worker creates that topic and commits there, not
-    // on the worker's offsets topic, and the offsets endpoint reads it.
+    // A source with its own `offsets.storage.topic` (KIP-618): the worker creates that topic and commits there, then
+    // copies the offsets to the worker's offsets topic (Kafka's secondary write), and the offsets endpoint reads them.
     let own_topic = unique_name("dist-own-offsets");
     let second = unique_name("dist-src-own");
     create_connector(
@@ -256,11 +256,16 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
         committed,
         "{own_topic} has no {own_key} -> position {size}: {own:?}"
     );
-    assert!(
-        !latest_by_key(&cluster.offsets)
+    let mut global = Vec::new();
+    let copied = wait_until(LONG, || {
+        global = latest_by_key(&cluster.offsets);
+        global
             .iter()
-            .any(|(k, _)| *k == own_key),
-        "the worker's offsets topic got the offsets of a connector with its own topic"
+            .any(|(k, v)| *k == own_key && *v == Some(json!({ "position": size })))
+    });
+    assert!(
+        copied,
+        "the worker's offsets topic has no copy {own_key} -> position {size}: {global:?}"
     );
     let offsets = rest.get(&format!("/connectors/{second}/offsets"));
     assert_eq!(offsets.status, 200, "{offsets}");

@@ -241,6 +241,7 @@ fn a_new_task_generation_fences_out_every_producer_of_the_previous_one() {
     let topic = unique_name("eos-fence-out");
     create_topic(&topic, 1);
     let name = unique_name("eos-fence-gen");
+    let own_offsets = unique_name("eos-fence-offsets");
     let mut config = json!({
         "connector.class": "GeneratorSource",
         "tasks.max": "2",
@@ -249,10 +250,23 @@ fn a_new_task_generation_fences_out_every_producer_of_the_previous_one() {
         "records": "100",
         "batch.size": "10",
         "value.size": "0",
+        "offsets.storage.topic": own_offsets,
     });
     put_config(&rest, &name, &config);
     // The tasks share the generator's source partition: whichever starts second resumes after the first's offset.
     consume_n(&topic, 100, LONG);
+    // The offsets go to the connector's own topic in the transactions, then are copied to the worker's topic.
+    let offset_key = serde_json::to_string(&json!([name, {"generator": "0"}])).expect("key");
+    for offsets_topic in [&own_offsets, &cluster.offsets] {
+        let mut offsets = BTreeMap::new();
+        assert!(
+            wait_until(LONG, || {
+                offsets = by_key(offsets_topic);
+                offsets.get(&offset_key).and_then(|(_, v)| v.clone()) == Some(json!({"seq": 99}))
+            }),
+            "no {offset_key} -> seq 99 in {offsets_topic}: {offsets:?}"
+        );
+    }
     let fencing_key = format!("tasks-fencing-{name}");
     let mut configs = BTreeMap::new();
     assert!(

@@ -92,7 +92,8 @@ impl WorkerRuntime {
     }
 
     /// A source task's transactions when exactly-once support is enabled: its producer gets the task's
-    /// transactional id, and its offsets go to the connector's own offsets topic if it has one, else the worker's.
+    /// transactional id, and its offsets go to the connector's own offsets topic if it has one (copied to the
+    /// worker's after each commit), else the worker's.
     fn transactions(
         &self,
         id: &TaskId,
@@ -122,10 +123,12 @@ impl WorkerRuntime {
                 .unwrap_or(self.worker.offset_flush_interval_ms);
             Duration::from_millis(ms.max(1))
         });
+        let worker_offsets = (offsets_topic != eos.offsets_topic).then(|| self.offsets.clone());
         Some(source::Transactions {
             connector: id.connector.clone(),
             offsets_topic,
             interval,
+            worker_offsets,
         })
     }
 

@@ -28,11 +28,27 @@ pub trait OffsetStore: Send + Sync {
 }
 
 /// A source connector's offsets on its own topic layered over the worker's (Kafka's `ConnectorOffsetBackingStore`):
-/// reads prefer the connector's topic and fall back to the worker's, writes go to the connector's, and removals go
-/// to both first, so that a reset partition does not reappear from the worker's topic.
+/// reads prefer the connector's topic and fall back to the worker's; removals go to the worker's topic first, so that
+/// a reset partition does not reappear from it; writes go to the connector's topic, then are copied to the worker's
+/// (a failed copy is only logged, as in Kafka).
 pub struct LayeredOffsetStore {
     pub connector: std::sync::Arc<dyn OffsetStore>,
     pub worker: std::sync::Arc<dyn OffsetStore>,
+}
+
+/// The secondary write of offsets already committed to a connector's own topic: copied to the worker's topic for
+/// tools that read only that one; a failure is logged and changes nothing for the connector.
+pub fn copy_to_worker_store(
+    worker: &dyn OffsetStore,
+    connector: &str,
+    offsets: Vec<(OffsetMap, Option<OffsetMap>)>,
+) {
+    if offsets.is_empty() {
+        return;
+    }
+    if let Err(e) = worker.set(connector, offsets) {
+        tracing::warn!("Failed to copy offsets of {connector} to the worker's offsets topic: {e}");
+    }
 }
 
 impl OffsetStore for LayeredOffsetStore {
@@ -55,7 +71,14 @@ impl OffsetStore for LayeredOffsetStore {
         if !removals.is_empty() {
             self.worker.set(connector, removals)?;
         }
-        self.connector.set(connector, offsets)
+        let regular: Vec<_> = offsets
+            .iter()
+            .filter(|(_, offset)| offset.is_some())
+            .cloned()
+            .collect();
+        self.connector.set(connector, offsets)?;
+        copy_to_worker_store(self.worker.as_ref(), connector, regular);
+        Ok(())
     }
 
     fn connector_offsets(&self, connector: &str) -> Vec<(OffsetMap, OffsetMap)> {
@@ -112,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn layered_store_reads_through_writes_its_own_and_removes_from_both() {
+    fn layered_store_reads_through_writes_its_own_then_the_workers_and_removes_from_both() {
         let (worker, own) = (file_store("worker"), file_store("own"));
         let (a, b) = (map(json!({"f": "a"})), map(json!({"f": "b"})));
         worker
@@ -134,7 +157,8 @@ mod tests {
             .unwrap();
         assert_eq!(layered.get("c", &a), Some(map(json!({"pos": 5}))));
         assert_eq!(own.get("c", &a), Some(map(json!({"pos": 5}))));
-        assert_eq!(worker.get("c", &a), Some(map(json!({"pos": 1}))));
+        // Copied to the worker's store after the connector's own, as Kafka's secondary write.
+        assert_eq!(worker.get("c", &a), Some(map(json!({"pos": 5}))));
         let mut listed = layered.connector_offsets("c");
         listed.sort_by_key(|(p, _)| p["f"].to_string());
         assert_eq!(

@@ -23,7 +23,7 @@ use super::errors::{ErrorPolicy, Stage};
 use super::topic_creation::TopicCreation;
 use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
 use crate::metrics::TaskMetrics;
-use crate::storage::{offset_key, OffsetStore};
+use crate::storage::{copy_to_worker_store, offset_key, OffsetStore};
 
 /// Everything a source task thread needs.
 pub struct SourceTaskSetup {
@@ -53,6 +53,8 @@ pub struct Transactions {
     /// `None`: one transaction per non-empty batch from `poll`; else committed once this long has passed since it
     /// began.
     pub interval: Option<Duration>,
+    /// The worker's offsets store when `offsets_topic` is the connector's own: committed offsets are copied to it.
+    pub worker_offsets: Option<Arc<dyn OffsetStore>>,
 }
 
 /// How long initializing, committing or aborting a transaction may take.
@@ -380,6 +382,10 @@ impl SourceRunner {
         }
         let started = Instant::now();
         let offsets = std::mem::take(&mut self.transaction.offsets);
+        let copy_to = t
+            .worker_offsets
+            .clone()
+            .map(|store| (store, t.connector.clone()));
         let written = (|| {
             for (partition, offset) in offsets.values() {
                 let key = offset_key(&t.connector, partition);
@@ -410,6 +416,10 @@ impl SourceRunner {
                 "Failed to commit the producer transaction of task {}: {e}",
                 self.setup.id
             )));
+        }
+        if let Some((store, connector)) = copy_to {
+            let committed = offsets.into_values().map(|(p, o)| (p, Some(o))).collect();
+            copy_to_worker_store(store.as_ref(), &connector, committed);
         }
         self.drain_deliveries(producer)?;
         self.setup.metrics.commits.record_millis(started.elapsed());
