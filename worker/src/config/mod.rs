@@ -2,6 +2,7 @@
 //! connector settings with Kafka's names and defaults.
 
 pub mod connector;
+pub mod jaas;
 pub mod override_policy;
 pub mod properties;
 pub mod providers;
