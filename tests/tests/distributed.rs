@@ -751,3 +751,18 @@ fn a_config_topic_with_more_than_one_partition_is_refused() {
         "the worker did not say why it refused to start: {message}"
     );
 }
+
+#[test]
+fn a_worker_configured_for_tls_to_kafka_refuses_to_start_and_says_why() {
+    let cluster = Cluster::new("dist-group");
+    let Err(failed) =
+        std::panic::catch_unwind(|| cluster.worker_with(&[("security.protocol", "SSL")]))
+    else {
+        panic!("a distributed worker started with security.protocol=SSL");
+    };
+    let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("distributed mode joins its group over a plaintext connection only"),
+        "the worker did not say why it refused to start: {message}"
+    );
+}

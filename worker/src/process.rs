@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::ClientConfig;
 use tracing::{info, warn};
 
 use crate::config::worker::WorkerConfig;
@@ -34,9 +33,9 @@ pub fn worker_id(config: &WorkerConfig) -> Result<String> {
 }
 
 /// The Kafka cluster id, for `GET /`; logged and left out when Kafka cannot be reached.
-pub fn cluster_id(bootstrap: &str) -> Option<String> {
-    let fetched = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
+pub fn cluster_id(worker: &WorkerConfig) -> Option<String> {
+    let bootstrap = &worker.bootstrap_servers;
+    let fetched = crate::kafka::internal_client_config(worker)
         .create::<BaseConsumer>()
         .ok()
         .and_then(|consumer| consumer.client().fetch_cluster_id(Duration::from_secs(5)));

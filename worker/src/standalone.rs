@@ -85,7 +85,7 @@ pub fn run(worker_file: &Path, connector_files: &[&Path]) -> Result<()> {
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let offsets = Arc::new(FileOffsetStore::open(&worker.offset_file)?);
     let id = worker_id(&worker)?;
-    let cluster_id = cluster_id(&worker.bootstrap_servers);
+    let cluster_id = cluster_id(&worker);
     let herder = Arc::new(StandaloneHerder::new(
         worker,
         id.clone(),

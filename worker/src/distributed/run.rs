@@ -23,10 +23,11 @@ pub fn run(worker_file: &Path) -> Result<()> {
         ConfigProviders::from_worker_config(&raw).context("invalid config.providers settings")?;
     let (worker, dist) = WorkerConfig::distributed(providers.resolve_all(&raw))
         .context("invalid worker configuration")?;
+    refuse_secured_group_connection(&worker)?;
     let rest = rest_setup(&worker)?;
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let id = worker_id(&worker)?;
-    let cluster_id = cluster_id(&worker.bootstrap_servers);
+    let cluster_id = cluster_id(&worker);
     let url = advertised_url(&worker, &id)?;
     info!(
         "Starting distributed worker {id} in group {} (config topic {}, offsets {}, status {})",
@@ -45,4 +46,16 @@ pub fn run(worker_file: &Path) -> Result<()> {
         .map_err(|e| anyhow!("cannot start the distributed herder: {e}"))?,
     );
     serve_until_shutdown(herder, rest, &id, started, |_| Ok(()))
+}
+
+/// The group membership connection speaks plaintext only: a worker configured for TLS or SASL to Kafka stops at
+/// start with that reason instead of failing to join its group.
+fn refuse_secured_group_connection(worker: &WorkerConfig) -> Result<()> {
+    match worker.raw.get("security.protocol").map(|p| p.trim()) {
+        Some(p) if !p.is_empty() && !p.eq_ignore_ascii_case("PLAINTEXT") => Err(anyhow!(
+            "security.protocol={p}: distributed mode joins its group over a plaintext connection only; \
+             TLS and SASL to Kafka work for standalone workers and for task clients (producer.*, consumer.*)"
+        )),
+        _ => Ok(()),
+    }
 }

@@ -3,6 +3,7 @@
 //! librdkafka.
 
 pub mod group_offsets;
+pub mod security;
 pub mod topics;
 
 use std::collections::BTreeMap;
@@ -36,7 +37,8 @@ const JAVA_ONLY: &[&str] = &[
 /// overrides still win.
 pub const FETCH_QUEUE_BACKOFF: (&str, &str) = ("fetch.queue.backoff.ms", "10");
 
-fn client(settings: BTreeMap<String, String>) -> ClientConfig {
+fn client(mut settings: BTreeMap<String, String>) -> ClientConfig {
+    security::translate(&mut settings);
     let mut cfg = ClientConfig::new();
     for (k, v) in settings {
         if !JAVA_ONLY.contains(&k.as_str()) {
@@ -109,9 +111,30 @@ pub fn is_fatal_consume_error(error: &rdkafka::error::KafkaError) -> bool {
     }
 }
 
-/// Settings for the admin client that creates topics for a connector (source topics, the DLQ).
+/// The worker's top-level connection security settings (`security.protocol`, `sasl.*`, `ssl.*`).
+fn worker_security(worker: &WorkerConfig) -> impl Iterator<Item = (String, String)> + '_ {
+    worker
+        .raw
+        .iter()
+        .filter(|(k, _)| security::is_security_setting(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+}
+
+/// Settings for the worker's own clients (internal topics): the bootstrap servers and the worker's top-level
+/// security settings, as Kafka configures them from the unprefixed worker settings.
+pub fn internal_client_config(worker: &WorkerConfig) -> ClientConfig {
+    let mut s: BTreeMap<String, String> = worker_security(worker).collect();
+    s.insert(
+        "bootstrap.servers".to_string(),
+        worker.bootstrap_servers.clone(),
+    );
+    client(s)
+}
+
+/// Settings for the admin client that creates topics for a connector (source topics, the DLQ): like Kafka, the
+/// worker's unprefixed (security) settings first, then `admin.*` and the connector's `admin.override.*`.
 pub fn admin_config(worker: &WorkerConfig, connector: &Config) -> ClientConfig {
-    let mut s = BTreeMap::new();
+    let mut s: BTreeMap<String, String> = worker_security(worker).collect();
     s.insert(
         "bootstrap.servers".to_string(),
         worker.bootstrap_servers.clone(),

@@ -363,8 +363,7 @@ impl DistributedHerder {
         } = setup;
         let protocol = ConnectProtocol::from_str(&dist.connect_protocol)
             .map_err(|e| format!("invalid connect.protocol: {e}"))?;
-        let mut client = ClientConfig::new();
-        client.set("bootstrap.servers", &worker.bootstrap_servers);
+        let client = crate::kafka::internal_client_config(&worker);
         let client_base = format!("{}-", dist.group_id);
         let spec = |name: &str, partitions: i32, rf: i32, prefix: &str| TopicSpec {
             name: name.to_string(),
