@@ -14,6 +14,23 @@ pub fn write_lines<S: AsRef<str>>(path: &Path, lines: &[S]) {
     fs::write(path, buf).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }
 
+/// Appends `lines` to the existing file `path`, each followed by `\n`.
+pub fn append_lines<S: AsRef<str>>(path: &Path, lines: &[S]) {
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
+    for line in lines {
+        writeln!(file, "{}", line.as_ref())
+            .unwrap_or_else(|e| panic!("appending to {}: {e}", path.display()));
+    }
+}
+
+/// `line-00001`-style lines for the numbers in `range`: distinct, fixed width, in order.
+pub fn numbered_lines(range: std::ops::RangeInclusive<usize>) -> Vec<String> {
+    range.map(|i| format!("line-{i:05}")).collect()
+}
+
 /// Writes a `.properties` file (`key=value` lines) as `connect standalone` reads it.
 pub fn write_properties(path: &Path, props: &[(&str, &str)]) {
     let mut file =

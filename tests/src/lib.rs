@@ -15,7 +15,10 @@ pub use broker::{
     create_topic, ensure_broker, partition_count, produce, read_span, read_time_after_warmup,
     topic_config, try_create_topic, Record,
 };
-pub use files::{count_complete_lines, read_complete_lines, write_lines, write_properties};
+pub use files::{
+    append_lines, count_complete_lines, numbered_lines, read_complete_lines, write_lines,
+    write_properties,
+};
 pub use postgres::{pg_command, pg_port, postgres_source_props, psql, psql_file, PG_BIN};
 pub use rest::{Response, Rest};
 pub use util::{

@@ -1,9 +1,10 @@
 //! Exactly-once source support (KIP-618) on a distributed worker: records and their source offsets in one producer
 //! transaction per batch, the task's transactional id fencing out a zombie producer, task count records in the
 //! config topic, a restarted task resuming after the transactionally committed offset, and the preflight checks of
-//! `exactly.once.support` and `transaction.boundary`; and a new task generation fencing out the producers of every
-//! task of the previous one. One ignored measurement compares an exactly-once generator pipeline with the same
-//! pipeline at least once and with the raw producer:
+//! `exactly.once.support` and `transaction.boundary`; a new task generation fencing out the producers of every task
+//! of the previous one, with its offsets in the connector's own topic and copied to the worker's; and the leader's
+//! transactional config topic writer fencing out an older leader's. One ignored measurement compares an exactly-once
+//! generator pipeline with the same pipeline at least once and with the raw producer:
 //! `cargo test --release --workspace exactly_once_throughput -- --ignored --nocapture`.
 //!
 //! Neither the test broker nor librdkafka's mock cluster filters aborted transactions for `read_committed` readers

@@ -2,12 +2,12 @@
 //! moves the single-broker test broker cannot stage (issue 5 item 8), end to end through worker processes.
 
 use std::collections::BTreeSet;
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use connect_tests::{unique_name, wait_until, write_lines, Cluster, Rest, Worker};
+use connect_tests::{
+    append_lines, numbered_lines, unique_name, wait_until, write_lines, Cluster, Rest, Worker,
+};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::mocking::{MockCluster, MockCoordinator};
@@ -91,20 +91,6 @@ fn read_values(mock: &Mock, topic: &str, n: usize) -> Vec<String> {
     values
 }
 
-fn lines(range: std::ops::RangeInclusive<usize>) -> Vec<String> {
-    range.map(|i| format!("line-{i:05}")).collect()
-}
-
-fn append_lines(path: &Path, lines: &[String]) {
-    let mut file = OpenOptions::new()
-        .append(true)
-        .open(path)
-        .expect("opening the input");
-    for l in lines {
-        writeln!(file, "{l}").expect("appending a line");
-    }
-}
-
 /// Whether the connector and its one task are RUNNING, as `rest` reports them.
 fn running(rest: &Rest, name: &str) -> bool {
     let s: Value = rest.get(&format!("/connectors/{name}/status")).body;
@@ -137,8 +123,8 @@ fn workers_follow_the_coordinator_when_its_broker_goes_down() {
     let mock = mock_cluster(&cluster, &[&first_topic, &second_topic]);
     let data = tempfile::tempdir().expect("temp dir");
     let (first_input, second_input) = (data.path().join("a.txt"), data.path().join("b.txt"));
-    write_lines(&first_input, &lines(1..=20));
-    write_lines(&second_input, &lines(1..=10));
+    write_lines(&first_input, &numbered_lines(1..=20));
+    write_lines(&second_input, &numbered_lines(1..=10));
 
     let started = Instant::now();
     let a = worker_on(&mock, &cluster);
@@ -149,7 +135,7 @@ fn workers_follow_the_coordinator_when_its_broker_goes_down() {
         "first never ran\n{}",
         a.log_tail_block()
     );
-    assert_eq!(read_values(&mock, &first_topic, 20), lines(1..=20));
+    assert_eq!(read_values(&mock, &first_topic, 20), numbered_lines(1..=20));
 
     mock.coordinator(MockCoordinator::Group(cluster.group.clone()), 2)
         .expect("move the coordinator");
@@ -176,9 +162,12 @@ fn workers_follow_the_coordinator_when_its_broker_goes_down() {
         a.log_tail_block(),
         b.log_tail_block()
     );
-    append_lines(&first_input, &lines(21..=40));
-    assert_eq!(read_values(&mock, &second_topic, 10), lines(1..=10));
-    assert_eq!(read_values(&mock, &first_topic, 40), lines(1..=40));
+    append_lines(&first_input, &numbered_lines(21..=40));
+    assert_eq!(
+        read_values(&mock, &second_topic, 10),
+        numbered_lines(1..=10)
+    );
+    assert_eq!(read_values(&mock, &first_topic, 40), numbered_lines(1..=40));
 
     // The group spread the work over both members: B got its share through the new coordinator.
     let ids: BTreeSet<String> = [&a, &b]
