@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 tests/scripts/services.sh up broker
 # The same build as tests/run.sh (dev-dependencies resolved), so the two commands share every artifact.
+tests/scripts/build_deps.sh
 cargo build --release --workspace --all-targets
 mkdir -p .local/quickstart
 [ -s .local/quickstart/input.txt ] || printf 'hello\nfrom\nconnect\n' > .local/quickstart/input.txt

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+# Before the services start: both may use apt, which takes one caller at a time.
+tests/scripts/build_deps.sh
 services_log="$(mktemp)"
 tests/scripts/services.sh up >"$services_log" 2>&1 &
 services=$!
