@@ -4,6 +4,7 @@
 pub mod connector;
 pub mod jaas;
 pub mod override_policy;
+pub mod pem;
 pub mod properties;
 pub mod providers;
 pub mod worker;

@@ -182,7 +182,7 @@ impl RestServerSetup {
             };
             listeners.push((listener, tls));
         }
-        if let Some(roots) = tls::client_roots(&ssl)? {
+        if let Some(roots) = crate::config::pem::trust_roots(&ssl)? {
             client::trust_roots(&roots);
         }
         let auth =
