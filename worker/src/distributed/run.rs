@@ -23,7 +23,9 @@ pub fn run(worker_file: &Path) -> Result<()> {
         ConfigProviders::from_worker_config(&raw).context("invalid config.providers settings")?;
     let (worker, dist) = WorkerConfig::distributed(providers.resolve_all(&raw))
         .context("invalid worker configuration")?;
-    refuse_secured_group_connection(&worker)?;
+    // The group connection takes PLAINTEXT or SSL: a worker configured otherwise (SASL) or with unusable stores
+    // stops here with the reason instead of failing to join its group.
+    crate::kafka::tls::group_connection_tls(&worker.raw).map_err(|e| anyhow!(e))?;
     let rest = rest_setup(&worker)?;
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let id = worker_id(&worker)?;
@@ -46,16 +48,4 @@ pub fn run(worker_file: &Path) -> Result<()> {
         .map_err(|e| anyhow!("cannot start the distributed herder: {e}"))?,
     );
     serve_until_shutdown(herder, rest, &id, started, |_| Ok(()))
-}
-
-/// The group membership connection speaks plaintext only: a worker configured for TLS or SASL to Kafka stops at
-/// start with that reason instead of failing to join its group.
-fn refuse_secured_group_connection(worker: &WorkerConfig) -> Result<()> {
-    match worker.raw.get("security.protocol").map(|p| p.trim()) {
-        Some(p) if !p.is_empty() && !p.eq_ignore_ascii_case("PLAINTEXT") => Err(anyhow!(
-            "security.protocol={p}: distributed mode joins its group over a plaintext connection only; \
-             TLS and SASL to Kafka work for standalone workers and for task clients (producer.*, consumer.*)"
-        )),
-        _ => Ok(()),
-    }
 }

@@ -4,6 +4,7 @@
 
 pub mod group_offsets;
 pub mod security;
+pub mod tls;
 pub mod topics;
 
 use std::collections::BTreeMap;

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{BufMut, Bytes, BytesMut};
@@ -30,8 +31,10 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes, VersionRange};
 use kafka_protocol::ResponseError;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 /// Versions of each API this client knows how to fill in; the broker's range narrows them at connect time.
 const FIND_COORDINATOR_VERSIONS: VersionRange = VersionRange { min: 0, max: 6 };
@@ -67,7 +70,7 @@ const MAX_FRAME_BYTES: usize = 100 * 1024 * 1024;
 const CLIENT_SOFTWARE_NAME: &str = "connect-rs";
 
 /// How to reach the group and how to behave in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct GroupConfig {
     /// `host:port` addresses used to find the group coordinator.
     pub bootstrap: Vec<String>,
@@ -79,6 +82,8 @@ pub struct GroupConfig {
     pub heartbeat_interval_ms: u64,
     /// `connect` for Connect workers.
     pub protocol_type: String,
+    /// TLS for every broker connection (`security.protocol=SSL`); `None` for plaintext.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// The outcome of a successful JoinGroup.
@@ -222,10 +227,14 @@ api_request! {
     LeaveGroupRequest => LeaveGroupResponse, LeaveGroup, |v| after_throttle_from(v, 1);
 }
 
+/// A broker connection's byte stream: plain TCP or TLS over it.
+trait ByteStream: AsyncRead + AsyncWrite + Unpin + Send + Sync {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + Sync> ByteStream for T {}
+
 /// One TCP connection to one broker, with the API versions that broker advertised.
 struct Connection {
     addr: String,
-    stream: TcpStream,
+    stream: Box<dyn ByteStream>,
     correlation_id: i32,
     client_id: StrBytes,
     /// Broker-supported version range per API key.
@@ -233,9 +242,14 @@ struct Connection {
 }
 
 impl Connection {
-    /// Connects and asks the broker for its API versions.
-    async fn open(addr: &str, client_id: &str, timeout: Duration) -> Result<Self, GroupError> {
-        let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+    /// Connects (with a TLS handshake when `tls` is set) and asks the broker for its API versions.
+    async fn open(
+        addr: &str,
+        client_id: &str,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+        timeout: Duration,
+    ) -> Result<Self, GroupError> {
+        let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => stream,
             Ok(Err(e)) => return Err(GroupError::Io(format!("connecting to {addr}: {e}"))),
             Err(_) => {
@@ -245,7 +259,27 @@ impl Connection {
             }
         };
         // Requests are small and latency matters more than throughput here.
-        let _ = stream.set_nodelay(true);
+        let _ = tcp.set_nodelay(true);
+        let stream: Box<dyn ByteStream> = match tls {
+            None => Box::new(tcp),
+            Some(config) => {
+                let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+                let name = ServerName::try_from(host.trim_matches(['[', ']']).to_string())
+                    .map_err(|e| GroupError::Io(format!("{addr}: not a TLS server name ({e})")))?;
+                let handshake = TlsConnector::from(config.clone()).connect(name, tcp);
+                match tokio::time::timeout(timeout, handshake).await {
+                    Ok(Ok(stream)) => Box::new(stream),
+                    Ok(Err(e)) => {
+                        return Err(GroupError::Io(format!("TLS handshake with {addr}: {e}")))
+                    }
+                    Err(_) => {
+                        return Err(GroupError::Io(format!(
+                            "TLS handshake with {addr} timed out after {timeout:?}"
+                        )))
+                    }
+                }
+            }
+        };
         let mut conn = Connection {
             addr: addr.to_string(),
             stream,
@@ -808,7 +842,13 @@ impl GroupMember {
 
     async fn find_coordinator_via(&self, bootstrap: &str) -> Result<Connection, GroupError> {
         let timeout = self.short_timeout();
-        let mut conn = Connection::open(bootstrap, &self.config.client_id, timeout).await?;
+        let mut conn = Connection::open(
+            bootstrap,
+            &self.config.client_id,
+            self.config.tls.as_ref(),
+            timeout,
+        )
+        .await?;
         let version = conn.version(
             FindCoordinatorRequest::KEY as i16,
             FIND_COORDINATOR_VERSIONS,
@@ -859,7 +899,13 @@ impl GroupMember {
             return Ok(conn);
         }
         drop(conn);
-        Connection::open(&coordinator, &self.config.client_id, timeout).await
+        Connection::open(
+            &coordinator,
+            &self.config.client_id,
+            self.config.tls.as_ref(),
+            timeout,
+        )
+        .await
     }
 
     fn group_id(&self) -> GroupId {

@@ -35,6 +35,7 @@ fn config(bootstrap: &str, group_id: &str, client_id: &str) -> GroupConfig {
         rebalance_timeout_ms: 10000,
         heartbeat_interval_ms: HEARTBEAT_MS,
         protocol_type: "connect".to_string(),
+        tls: None,
     }
 }
 
@@ -731,7 +732,7 @@ async fn correlation_mismatch_is_a_protocol_error() {
         // Keep the socket open until the client gives up.
         let _ = socket.read_i32().await;
     });
-    let result = Connection::open(&addr, "c", Duration::from_secs(5)).await;
+    let result = Connection::open(&addr, "c", None, Duration::from_secs(5)).await;
     match result {
         Err(GroupError::Protocol(message)) => assert!(message.contains("correlation"), "{message}"),
         Err(e) => panic!("expected a correlation error, got {e:?}"),
