@@ -1,9 +1,12 @@
-"""HTTPS front for a local HTTP server, for TLS tests of HTTP clients (osmem has no TLS).
+"""TLS front for a local server without TLS, for TLS tests of clients (osmem and tansu have none).
 
 usage: tls_proxy.py CERT_PEM KEY_PEM UPSTREAM_URL
-Listens on 127.0.0.1 on a free port, prints that port on one line, then forwards every request (method, path,
-headers, body) to UPSTREAM_URL and relays the answer. Runs until killed or until stdin closes.
+Listens on 127.0.0.1 on a free port and prints that port on one line. With an http:// UPSTREAM_URL it forwards every
+request (method, path, headers, body) and relays the answer; with tcp://HOST:PORT it relays the bytes of each
+connection both ways (a Kafka broker behind it must advertise the proxy's port). Runs until killed or until stdin
+closes.
 """
+import asyncio
 import http.client
 import ssl
 import sys
@@ -14,9 +17,48 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
 
 
+def tls_context(cert: str, key: str) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def relay_tcp(context: ssl.SSLContext, host: str, port: int) -> None:
+    """Relays the bytes of every TLS connection to host:port, each connection on its own upstream connection."""
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(host, port)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    async def serve() -> None:
+        server = await asyncio.start_server(connection, "127.0.0.1", 0, ssl=context)
+        print(server.sockets[0].getsockname()[1], flush=True)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(None, sys.stdin.read)  # the test closes stdin (or dies) to stop the proxy
+
+    asyncio.run(serve())
+
+
 def main() -> None:
     cert, key, upstream = sys.argv[1:4]
     target = urllib.parse.urlsplit(upstream)
+    if target.scheme == "tcp":
+        relay_tcp(tls_context(cert, key), target.hostname, target.port)
+        return
 
     class Forward(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -47,9 +89,7 @@ def main() -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.socket = tls_context(cert, key).wrap_socket(server.socket, server_side=True)
     print(server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdin.read()  # the test closes stdin (or dies) to stop the proxy

@@ -7,6 +7,7 @@ pub mod broker;
 pub mod files;
 pub mod postgres;
 pub mod rest;
+pub mod tls;
 pub mod util;
 pub mod worker;
 
@@ -21,6 +22,7 @@ pub use files::{
 };
 pub use postgres::{pg_command, pg_port, postgres_source_props, psql, psql_file, PG_BIN};
 pub use rest::{Response, Rest};
+pub use tls::TlsFront;
 pub use util::{
     free_port, service_script, services_home, services_up, tail_file, test_python, unique_name,
     wait_until, workspace_root,

@@ -101,6 +101,20 @@ impl Rest {
         }
     }
 
+    /// `POST /connectors` until the worker answers 201 (a distributed worker refuses writes while it joins its
+    /// group or has not read the config topic yet); panics with the last answer after 120 s.
+    #[track_caller]
+    pub fn create_connector(&self, name: &str, config: Value) {
+        let body = serde_json::json!({ "name": name, "config": config });
+        let mut last = String::new();
+        let created = crate::util::wait_until(Duration::from_secs(120), || {
+            let r = self.post_json("/connectors", &body);
+            last = r.to_string();
+            r.status == 201
+        });
+        assert!(created, "creating {name} did not succeed: {last}");
+    }
+
     pub fn base_url(&self) -> &str {
         &self.base
     }

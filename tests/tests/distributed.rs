@@ -13,19 +13,6 @@ use serde_json::{json, Value};
 /// Generous: the test broker takes seconds per group join, and a lost worker is detected after the session timeout.
 const LONG: Duration = Duration::from_secs(120);
 
-/// `POST /connectors`, retried while the group is still forming (409) or busy.
-#[track_caller]
-fn create_connector(rest: &Rest, name: &str, config: Value) {
-    let body = json!({ "name": name, "config": config });
-    let mut last = String::new();
-    let created = wait_until(LONG, || {
-        let r = rest.post_json("/connectors", &body);
-        last = r.to_string();
-        r.status == 201
-    });
-    assert!(created, "creating {name} did not succeed: {last}");
-}
-
 fn status(rest: &Rest, name: &str) -> Value {
     rest.get(&format!("/connectors/{name}/status")).body
 }
@@ -115,7 +102,7 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
         "file": file,
         "topic": topic,
     });
-    create_connector(&rest, &name, config.clone());
+    rest.create_connector(&name, config.clone());
 
     let records = consume_n(&topic, expected.len(), LONG);
     let values: Vec<String> = records.iter().map(|r| r.value_str()).collect();
@@ -214,8 +201,7 @@ fn one_worker_keeps_configs_statuses_and_offsets_in_kafka() {
     // copies the offsets to the worker's offsets topic (Kafka's secondary write), and the offsets endpoint reads them.
     let own_topic = unique_name("dist-own-offsets");
     let second = unique_name("dist-src-own");
-    create_connector(
-        &rest,
+    rest.create_connector(
         &second,
         json!({
             "connector.class": "FileStreamSource",
@@ -276,8 +262,7 @@ fn two_workers_share_connectors_and_survive_a_sigkill() {
     let source = unique_name("dist-src");
     let sink = unique_name("dist-sink");
     // One connector through each worker: whichever is not the leader forwards its request.
-    create_connector(
-        &ra,
+    ra.create_connector(
         &source,
         json!({
             "connector.class": "FileStreamSource",
@@ -286,8 +271,7 @@ fn two_workers_share_connectors_and_survive_a_sigkill() {
             "topic": topic,
         }),
     );
-    create_connector(
-        &rb,
+    rb.create_connector(
         &sink,
         json!({
             "connector.class": "FileStreamSink",
@@ -418,7 +402,7 @@ fn writes_through_either_worker_reach_the_whole_group() {
         "file": input.display().to_string(),
         "topic": topic,
     });
-    create_connector(&rb, &name, config.clone());
+    rb.create_connector(&name, config.clone());
     assert!(
         wait_until(LONG, || all_running(&ra, &name, 1)),
         "not RUNNING: {}",
@@ -556,8 +540,7 @@ fn an_eager_group_runs_a_pipeline_over_two_workers() {
     let (ra, rb) = (a.rest(), b.rest());
     let source = unique_name("eager-src");
     let sink = unique_name("eager-sink");
-    create_connector(
-        &ra,
+    ra.create_connector(
         &source,
         json!({
             "connector.class": "FileStreamSource",
@@ -566,8 +549,7 @@ fn an_eager_group_runs_a_pipeline_over_two_workers() {
             "topic": topic,
         }),
     );
-    create_connector(
-        &rb,
+    rb.create_connector(
         &sink,
         json!({
             "connector.class": "FileStreamSink",
@@ -631,8 +613,7 @@ fn a_joining_worker_takes_a_share_without_restarting_the_rest_and_a_restarted_cl
     let mut b = cluster.worker();
     let ra = a.rest();
     let name = unique_name("dist-join-sink");
-    create_connector(
-        &ra,
+    ra.create_connector(
         &name,
         json!({
             "connector.class": "FileStreamSink",
@@ -736,16 +717,16 @@ fn a_config_topic_with_more_than_one_partition_is_refused() {
 }
 
 #[test]
-fn a_worker_configured_for_tls_to_kafka_refuses_to_start_and_says_why() {
+fn a_worker_configured_for_sasl_to_kafka_refuses_to_start_and_says_why() {
     let cluster = Cluster::new("dist-group");
     let Err(failed) =
-        std::panic::catch_unwind(|| cluster.worker_with(&[("security.protocol", "SSL")]))
+        std::panic::catch_unwind(|| cluster.worker_with(&[("security.protocol", "SASL_SSL")]))
     else {
-        panic!("a distributed worker started with security.protocol=SSL");
+        panic!("a distributed worker started with security.protocol=SASL_SSL");
     };
     let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        message.contains("distributed mode joins its group over a plaintext connection only"),
+        message.contains("distributed mode joins its group over PLAINTEXT or SSL only"),
         "the worker did not say why it refused to start: {message}"
     );
 }
@@ -770,8 +751,7 @@ fn sigkill_takeover_time_without_delay_and_with_the_default_delay() {
         for name in &names {
             let input = data.path().join(format!("{name}.txt"));
             write_lines(&input, &numbered_lines(1..=10));
-            create_connector(
-                &rest,
+            rest.create_connector(
                 name,
                 json!({"connector.class": "FileStreamSource", "file": input.display().to_string(),
                        "topic": topic}),

@@ -102,15 +102,8 @@ fn running(rest: &Rest, name: &str) -> bool {
 
 #[track_caller]
 fn create_source(rest: &Rest, name: &str, file: &Path, topic: &str) {
-    let body = json!({"name": name, "config": {
-        "connector.class": "FileStreamSource", "file": file.display().to_string(), "topic": topic}});
-    let mut last = String::new();
-    let created = wait_until(LONG, || {
-        let r = rest.post_json("/connectors", &body);
-        last = r.to_string();
-        r.status == 201
-    });
-    assert!(created, "creating {name}: {last}");
+    let config = json!({"connector.class": "FileStreamSource", "file": file.display().to_string(), "topic": topic});
+    rest.create_connector(name, config);
 }
 
 /// The coordinator's broker goes down and the coordinator moves: the running worker finds the new coordinator and

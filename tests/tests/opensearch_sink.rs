@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use connect_tests::{
     client_config, consume_n, create_topic, postgres_source_props, psql, service_script,
     services_home, services_up, target_dir, test_python, unique_name, wait_until, workspace_root,
-    write_properties, Worker,
+    write_properties, TlsFront, Worker,
 };
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 use serde_json::{json, Value};
@@ -787,118 +787,16 @@ fn server_restart_mid_stream_loses_no_record() {
     sink.assert_running();
 }
 
-/// An HTTPS front for the OpenSearch server (`tests/scripts/tls_proxy.py`; osmem has no TLS) with a server
-/// certificate for 127.0.0.1 signed by a test CA. Stopped when dropped.
-struct TlsFront {
-    url: String,
-    ca: std::path::PathBuf,
-    child: std::process::Child,
-    _dir: TempDir,
-}
-
-impl TlsFront {
-    fn start() -> TlsFront {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let run = |args: &[&str]| {
-            let out = Command::new("openssl")
-                .args(args)
-                .current_dir(dir.path())
-                .output()
-                .expect("running openssl");
-            assert!(
-                out.status.success(),
-                "openssl {args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        run(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=connect-test-ca",
-        ]);
-        run(&[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ]);
-        std::fs::write(
-            dir.path().join("ext.cnf"),
-            "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
-        )
-        .expect("writing ext.cnf");
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "ext.cnf",
-        ]);
-        let mut child = Command::new("python3")
-            .arg(workspace_root().join("tests/scripts/tls_proxy.py"))
-            .args(["server.pem", "server.key", &opensearch_url()])
-            .current_dir(dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("starting tls_proxy.py");
-        let mut port = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(child.stdout.take().expect("proxy stdout")),
-            &mut port,
-        )
-        .expect("reading the proxy port");
-        assert!(!port.trim().is_empty(), "tls_proxy.py did not start");
-        TlsFront {
-            url: format!("https://127.0.0.1:{}", port.trim()),
-            ca: dir.path().join("ca.pem"),
-            child,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for TlsFront {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn https_with_a_pem_trust_store() {
-    let front = TlsFront::start();
-    let ca = front.ca.display().to_string();
+    // osmem has no TLS: an HTTPS front relays to it.
+    let front = TlsFront::start(&opensearch_url());
+    let url = format!("https://127.0.0.1:{}", front.port);
+    let ca = front.ca().display().to_string();
     let sink = Sink::start(
         "os-tls",
         &[
-            ("connection.url", &front.url),
+            ("connection.url", &url),
             ("connection.ssl.truststore.location", &ca),
             ("connection.ssl.truststore.type", "PEM"),
         ],
@@ -915,11 +813,7 @@ fn https_with_a_pem_trust_store() {
     assert_eq!(get_doc(&sink.index, "t1"), Some(json!({"over": "tls"})));
     sink.assert_running();
     // Without the trust store the same server is not trusted: nothing is indexed, the log says why.
-    let untrusted = Sink::start(
-        "os-tls-untrusted",
-        &[("connection.url", &front.url)],
-        |_, _| {},
-    );
+    let untrusted = Sink::start("os-tls-untrusted", &[("connection.url", &url)], |_, _| {});
     produce(&untrusted.topic, &[put("u1", json!({"n": 1}))]);
     untrusted.wait_for("a certificate error", || {
         let log = untrusted.worker.log().to_lowercase();
