@@ -717,16 +717,17 @@ fn a_config_topic_with_more_than_one_partition_is_refused() {
 }
 
 #[test]
-fn a_worker_configured_for_sasl_to_kafka_refuses_to_start_and_says_why() {
+fn a_worker_configured_for_kerberos_to_kafka_refuses_to_start_and_says_why() {
     let cluster = Cluster::new("dist-group");
+    // SASL_SSL with Kafka's default mechanism, GSSAPI: the group connection speaks PLAIN and SCRAM only.
     let Err(failed) =
         std::panic::catch_unwind(|| cluster.worker_with(&[("security.protocol", "SASL_SSL")]))
     else {
-        panic!("a distributed worker started with security.protocol=SASL_SSL");
+        panic!("a distributed worker started with security.protocol=SASL_SSL and GSSAPI");
     };
     let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        message.contains("distributed mode joins its group over PLAINTEXT or SSL only"),
+        message.contains("sasl.mechanism=GSSAPI is not supported by the group connection"),
         "the worker did not say why it refused to start: {message}"
     );
 }

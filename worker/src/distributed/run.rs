@@ -23,9 +23,10 @@ pub fn run(worker_file: &Path) -> Result<()> {
         ConfigProviders::from_worker_config(&raw).context("invalid config.providers settings")?;
     let (worker, dist) = WorkerConfig::distributed(providers.resolve_all(&raw))
         .context("invalid worker configuration")?;
-    // The group connection takes PLAINTEXT or SSL: a worker configured otherwise (SASL) or with unusable stores
-    // stops here with the reason instead of failing to join its group.
+    // A group connection setting the worker cannot use (a JKS store, GSSAPI, missing credentials) stops it here
+    // with the reason instead of failing to join its group.
     crate::kafka::tls::group_connection_tls(&worker.raw).map_err(|e| anyhow!(e))?;
+    crate::kafka::security::group_connection_sasl(&worker.raw).map_err(|e| anyhow!(e))?;
     let rest = rest_setup(&worker)?;
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let id = worker_id(&worker)?;

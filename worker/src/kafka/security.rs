@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use tracing::warn;
 
 use crate::config::jaas::parse_jaas;
+use crate::config::pem::setting;
+use crate::distributed::group::{Mechanism, SaslCredentials};
 
 /// Top-level worker settings that configure a client's connection security (Kafka applies them to the worker's own
 /// clients and to connector admin clients).
@@ -58,6 +60,31 @@ pub fn translate(settings: &mut BTreeMap<String, String>) {
     for key in JAVA_ONLY {
         settings.remove(*key);
     }
+}
+
+/// The SASL mechanism and credentials of the worker's own group connection, from its top-level `security.protocol`,
+/// `sasl.mechanism` (Kafka's default, GSSAPI, is refused) and `sasl.jaas.config`; `None` unless the protocol is
+/// SASL_PLAINTEXT or SASL_SSL.
+pub fn group_connection_sasl(
+    settings: &BTreeMap<String, String>,
+) -> Result<Option<SaslCredentials>, String> {
+    let protocol = setting(settings, "security.protocol").unwrap_or("PLAINTEXT");
+    if !protocol.to_ascii_uppercase().starts_with("SASL_") {
+        return Ok(None);
+    }
+    let mechanism = Mechanism::parse(setting(settings, "sasl.mechanism").unwrap_or("GSSAPI"))?;
+    let jaas = setting(settings, "sasl.jaas.config").ok_or_else(|| {
+        format!(
+            "security.protocol={protocol} needs sasl.jaas.config with a PLAIN or SCRAM login module's username and \
+             password"
+        )
+    })?;
+    let (username, password) = credentials(jaas).map_err(|e| format!("sasl.jaas.config: {e}"))?;
+    Ok(Some(SaslCredentials {
+        mechanism,
+        username,
+        password,
+    }))
 }
 
 /// The user name and password of a PLAIN or SCRAM login module line (`<class> required username="..."
@@ -218,6 +245,53 @@ mod tests {
         assert_eq!(plain.get("sasl.username").map(String::as_str), Some("bob"));
         assert_eq!(plain.get("sasl.password").map(String::as_str), Some("pw"));
         client(&plain).expect("a client from the translated settings");
+    }
+
+    #[test]
+    fn the_group_connection_takes_plain_or_scram_credentials_from_the_worker_settings() {
+        let settings = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let scram = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"connect\" \
+                     password=\"pw\";";
+        let sasl = group_connection_sasl(&settings(&[
+            ("security.protocol", "SASL_SSL"),
+            ("sasl.mechanism", "SCRAM-SHA-256"),
+            ("sasl.jaas.config", scram),
+        ]))
+        .unwrap()
+        .expect("credentials");
+        assert_eq!(
+            (
+                sasl.mechanism,
+                sasl.username.as_str(),
+                sasl.password.as_str()
+            ),
+            (Mechanism::ScramSha256, "connect", "pw")
+        );
+        assert!(format!("{sasl:?}").contains("[hidden]") && !format!("{sasl:?}").contains("pw"));
+        assert_eq!(
+            group_connection_sasl(&settings(&[("security.protocol", "SSL")])),
+            Ok(None)
+        );
+        let gssapi = group_connection_sasl(&settings(&[
+            ("security.protocol", "SASL_PLAINTEXT"),
+            ("sasl.jaas.config", scram),
+        ]))
+        .unwrap_err();
+        assert!(
+            gssapi.contains("sasl.mechanism=GSSAPI is not supported"),
+            "{gssapi}"
+        );
+        let missing = group_connection_sasl(&settings(&[
+            ("security.protocol", "SASL_PLAINTEXT"),
+            ("sasl.mechanism", "PLAIN"),
+        ]))
+        .unwrap_err();
+        assert!(missing.contains("needs sasl.jaas.config"), "{missing}");
     }
 
     #[test]

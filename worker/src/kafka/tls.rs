@@ -1,5 +1,5 @@
 //! TLS for the connections the worker makes to Kafka itself (the distributed group membership): the worker's
-//! `security.protocol` and PEM `ssl.*` stores as a rustls client config.
+//! `security.protocol` and PEM `ssl.*` stores as a rustls client config. (SASL: `security::group_connection_sasl`.)
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,20 +16,18 @@ use crate::config::pem::{load_keystore, setting, trust_roots};
 const SECURITY_PROTOCOL: &str = "security.protocol";
 const ENDPOINT_IDENTIFICATION: &str = "ssl.endpoint.identification.algorithm";
 
-/// The TLS client config for the worker's own Kafka connections: `None` for PLAINTEXT (the default), a config for
-/// SSL. SASL is refused: the group connection does not authenticate.
+/// The TLS client config for the worker's own Kafka connections: `None` for PLAINTEXT (the default) and
+/// SASL_PLAINTEXT, a config for SSL and SASL_SSL.
 pub fn group_connection_tls(
     settings: &BTreeMap<String, String>,
 ) -> Result<Option<Arc<ClientConfig>>, String> {
     let protocol = setting(settings, SECURITY_PROTOCOL).unwrap_or("PLAINTEXT");
-    if protocol.eq_ignore_ascii_case("PLAINTEXT") {
-        return Ok(None);
-    }
-    if !protocol.eq_ignore_ascii_case("SSL") {
-        return Err(format!(
-            "{SECURITY_PROTOCOL}={protocol}: distributed mode joins its group over PLAINTEXT or SSL only (SASL is \
-             not implemented for the group connection); SASL works for standalone workers and task clients"
-        ));
+    match protocol.to_ascii_uppercase().as_str() {
+        "PLAINTEXT" | "SASL_PLAINTEXT" => return Ok(None),
+        "SSL" | "SASL_SSL" => {}
+        _ => return Err(format!(
+            "{SECURITY_PROTOCOL}={protocol} is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
+        )),
     }
     let mut roots = RootCertStore::empty();
     match trust_roots(settings)? {
@@ -128,18 +126,24 @@ mod tests {
     }
 
     #[test]
-    fn plaintext_needs_no_tls_and_sasl_is_refused_with_the_reason() {
-        assert!(group_connection_tls(&map(&[])).unwrap().is_none());
+    fn plaintext_protocols_need_no_tls_and_unknown_ones_are_refused() {
+        for protocol in [None, Some("PLAINTEXT"), Some("SASL_PLAINTEXT")] {
+            let settings = map(&protocol
+                .map(|p| ("security.protocol", p))
+                .into_iter()
+                .collect::<Vec<_>>());
+            assert!(
+                group_connection_tls(&settings).unwrap().is_none(),
+                "{protocol:?}"
+            );
+        }
         assert!(
-            group_connection_tls(&map(&[("security.protocol", "PLAINTEXT")]))
+            group_connection_tls(&map(&[("security.protocol", "sasl_ssl")]))
                 .unwrap()
-                .is_none()
+                .is_some()
         );
-        let err = group_connection_tls(&map(&[("security.protocol", "SASL_SSL")])).unwrap_err();
-        assert!(
-            err.contains("SASL_SSL") && err.contains("SASL is not implemented"),
-            "{err}"
-        );
+        let err = group_connection_tls(&map(&[("security.protocol", "TLS")])).unwrap_err();
+        assert!(err.contains("security.protocol=TLS is not one of"), "{err}");
     }
 
     #[test]

@@ -29,6 +29,9 @@ use kafka_protocol::messages::{
     ApiVersionsResponse, FindCoordinatorResponse, HeartbeatResponse, JoinGroupResponse,
     LeaveGroupResponse, SyncGroupResponse,
 };
+use kafka_protocol::messages::{
+    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+};
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, StrBytes, VersionRange};
 use kafka_protocol::ResponseError;
 use rustls::pki_types::ServerName;
@@ -36,12 +39,18 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+mod sasl;
+pub use sasl::{Mechanism, SaslCredentials};
+
 /// Versions of each API this client knows how to fill in; the broker's range narrows them at connect time.
 const FIND_COORDINATOR_VERSIONS: VersionRange = VersionRange { min: 0, max: 6 };
 const JOIN_GROUP_VERSIONS: VersionRange = VersionRange { min: 1, max: 9 };
 const SYNC_GROUP_VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
 const HEARTBEAT_VERSIONS: VersionRange = VersionRange { min: 0, max: 4 };
 const LEAVE_GROUP_VERSIONS: VersionRange = VersionRange { min: 0, max: 5 };
+/// v1: the mechanism's messages follow in SaslAuthenticate requests (v0 sent them as raw frames).
+const SASL_HANDSHAKE_VERSIONS: VersionRange = VersionRange { min: 1, max: 1 };
+const SASL_AUTHENTICATE_VERSIONS: VersionRange = VersionRange { min: 0, max: 2 };
 /// ApiVersions v3 is the flexible version every current broker answers; v0 is the fallback for old ones.
 const API_VERSIONS_VERSION: i16 = 3;
 
@@ -82,8 +91,10 @@ pub struct GroupConfig {
     pub heartbeat_interval_ms: u64,
     /// `connect` for Connect workers.
     pub protocol_type: String,
-    /// TLS for every broker connection (`security.protocol=SSL`); `None` for plaintext.
+    /// TLS for every broker connection (`security.protocol` SSL or SASL_SSL); `None` for plaintext.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// SASL authentication of every broker connection (`security.protocol` SASL_PLAINTEXT or SASL_SSL).
+    pub sasl: Option<SaslCredentials>,
 }
 
 /// The outcome of a successful JoinGroup.
@@ -130,6 +141,10 @@ pub enum GroupError {
     /// The broker answered something this client cannot use (bad frame, unsupported versions, bad config).
     #[error("group protocol: {0}")]
     Protocol(String),
+    /// SASL authentication failed: wrong credentials, a mechanism the broker does not enable, a broker that could
+    /// not prove it knows the password.
+    #[error("group connection authentication: {0}")]
+    Authentication(String),
     /// Any other error code the coordinator returned (INCONSISTENT_GROUP_PROTOCOL, INVALID_SESSION_TIMEOUT, ...).
     #[error("group coordinator error {code}: {message}")]
     Kafka { code: i16, message: String },
@@ -165,7 +180,11 @@ impl GroupError {
 
     /// Errors after which the connection cannot be trusted to be at a frame boundary.
     fn breaks_connection(&self) -> bool {
-        self.needs_new_coordinator() || matches!(self, GroupError::Protocol(_))
+        self.needs_new_coordinator()
+            || matches!(
+                self,
+                GroupError::Protocol(_) | GroupError::Authentication(_)
+            )
     }
 }
 
@@ -225,6 +244,8 @@ api_request! {
     SyncGroupRequest => SyncGroupResponse, SyncGroup, |v| after_throttle_from(v, 1);
     HeartbeatRequest => HeartbeatResponse, Heartbeat, |v| after_throttle_from(v, 1);
     LeaveGroupRequest => LeaveGroupResponse, LeaveGroup, |v| after_throttle_from(v, 1);
+    SaslHandshakeRequest => SaslHandshakeResponse, SaslHandshake, |_| Some(0);
+    SaslAuthenticateRequest => SaslAuthenticateResponse, SaslAuthenticate, |_| Some(0);
 }
 
 /// A broker connection's byte stream: plain TCP or TLS over it.
@@ -247,6 +268,7 @@ impl Connection {
         addr: &str,
         client_id: &str,
         tls: Option<&Arc<rustls::ClientConfig>>,
+        sasl: Option<&SaslCredentials>,
         timeout: Duration,
     ) -> Result<Self, GroupError> {
         let tcp = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
@@ -288,7 +310,58 @@ impl Connection {
             versions: HashMap::new(),
         };
         conn.fetch_api_versions(timeout).await?;
+        if let Some(credentials) = sasl {
+            conn.authenticate(credentials, timeout).await?;
+        }
         Ok(conn)
+    }
+
+    /// SaslHandshake naming the mechanism, then the mechanism's messages in SaslAuthenticate requests.
+    async fn authenticate(
+        &mut self,
+        credentials: &SaslCredentials,
+        timeout: Duration,
+    ) -> Result<(), GroupError> {
+        let mechanism = credentials.mechanism.name();
+        let failed = |addr: &str, why: String| {
+            GroupError::Authentication(format!("SASL {mechanism} with {addr}: {why}"))
+        };
+        let version = self.version(SaslHandshakeRequest::KEY as i16, SASL_HANDSHAKE_VERSIONS)?;
+        let request =
+            SaslHandshakeRequest::default().with_mechanism(StrBytes::from_static_str(mechanism));
+        let handshake = self.call(&request, version, timeout).await?;
+        if handshake.error_code != NONE {
+            let enabled: Vec<&str> = handshake.mechanisms.iter().map(|m| m.as_str()).collect();
+            return Err(failed(
+                &self.addr,
+                format!("the broker enables only {}", enabled.join(", ")),
+            ));
+        }
+        let version = self.version(
+            SaslAuthenticateRequest::KEY as i16,
+            SASL_AUTHENTICATE_VERSIONS,
+        )?;
+        let nonce = sasl::new_nonce().map_err(|e| failed(&self.addr, e))?;
+        let mut exchange = sasl::Exchange::new(credentials.clone(), nonce);
+        let mut message = exchange.first_message();
+        loop {
+            let request = SaslAuthenticateRequest::default().with_auth_bytes(Bytes::from(message));
+            let response = self.call(&request, version, timeout).await?;
+            if response.error_code != NONE {
+                let reason = response.error_message.map_or_else(
+                    || GroupError::from_code(response.error_code).to_string(),
+                    |m| m.to_string(),
+                );
+                return Err(failed(&self.addr, reason));
+            }
+            match exchange
+                .answer(&response.auth_bytes)
+                .map_err(|e| failed(&self.addr, e))?
+            {
+                Some(next) => message = next,
+                None => return Ok(()),
+            }
+        }
     }
 
     async fn fetch_api_versions(&mut self, timeout: Duration) -> Result<(), GroupError> {
@@ -846,6 +919,7 @@ impl GroupMember {
             bootstrap,
             &self.config.client_id,
             self.config.tls.as_ref(),
+            self.config.sasl.as_ref(),
             timeout,
         )
         .await?;
@@ -903,6 +977,7 @@ impl GroupMember {
             &coordinator,
             &self.config.client_id,
             self.config.tls.as_ref(),
+            self.config.sasl.as_ref(),
             timeout,
         )
         .await

@@ -12,6 +12,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
 use super::*;
 
 const BROKER: &str = "127.0.0.1:9092";
@@ -36,6 +39,7 @@ fn config(bootstrap: &str, group_id: &str, client_id: &str) -> GroupConfig {
         heartbeat_interval_ms: HEARTBEAT_MS,
         protocol_type: "connect".to_string(),
         tls: None,
+        sasl: None,
     }
 }
 
@@ -732,11 +736,151 @@ async fn correlation_mismatch_is_a_protocol_error() {
         // Keep the socket open until the client gives up.
         let _ = socket.read_i32().await;
     });
-    let result = Connection::open(&addr, "c", None, Duration::from_secs(5)).await;
+    let result = Connection::open(&addr, "c", None, None, Duration::from_secs(5)).await;
     match result {
         Err(GroupError::Protocol(message)) => assert!(message.contains("correlation"), "{message}"),
         Err(e) => panic!("expected a correlation error, got {e:?}"),
         Ok(_) => panic!("expected a correlation error, got a connection"),
+    }
+}
+
+/// A fake broker for one connection that speaks ApiVersions, SaslHandshake and the server side of SCRAM-SHA-512 in
+/// SaslAuthenticate for user `connect` with `password`, then reads until the client leaves.
+async fn fake_scram_broker(password: &'static str) -> String {
+    use kafka_protocol::messages::api_versions_response::ApiVersion;
+    use kafka_protocol::protocol::Encodable;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mechanism = Mechanism::ScramSha512;
+        let (salt, iterations) = (b"fake-broker-salt".to_vec(), 4096);
+        let salted = mechanism.salted_password(password.as_bytes(), &salt, iterations);
+        let mut first: Option<(String, String)> = None; // client-first-bare, server-first
+        loop {
+            let Ok(size) = socket.read_i32().await else {
+                return;
+            };
+            let mut frame = vec![0u8; usize::try_from(size).expect("size")];
+            socket.read_exact(&mut frame).await.expect("request");
+            let key = ApiKey::try_from(i16::from_be_bytes([frame[0], frame[1]])).expect("api key");
+            let version = i16::from_be_bytes([frame[2], frame[3]]);
+            let mut body = Bytes::from(frame);
+            let header = RequestHeader::decode(&mut body, key.request_header_version(version))
+                .expect("request header");
+            let mut out = BytesMut::new();
+            out.put_i32(0);
+            ResponseHeader::default()
+                .with_correlation_id(header.correlation_id)
+                .encode(&mut out, key.response_header_version(version))
+                .expect("response header");
+            match key {
+                ApiKey::ApiVersions => {
+                    let range = |key: ApiKey, min, max| {
+                        ApiVersion::default()
+                            .with_api_key(key as i16)
+                            .with_min_version(min)
+                            .with_max_version(max)
+                    };
+                    ApiVersionsResponse::default()
+                        .with_api_keys(vec![
+                            range(ApiKey::ApiVersions, 0, 3),
+                            range(ApiKey::SaslHandshake, 0, 1),
+                            range(ApiKey::SaslAuthenticate, 0, 2),
+                        ])
+                        .encode(&mut out, version)
+                }
+                ApiKey::SaslHandshake => {
+                    let request = SaslHandshakeRequest::decode(&mut body, version).expect("handshake");
+                    let code = if request.mechanism.as_str() == mechanism.name() { 0 } else { 33 };
+                    SaslHandshakeResponse::default()
+                        .with_error_code(code)
+                        .with_mechanisms(vec![StrBytes::from_static_str("SCRAM-SHA-512")])
+                        .encode(&mut out, version)
+                }
+                ApiKey::SaslAuthenticate => {
+                    let request =
+                        SaslAuthenticateRequest::decode(&mut body, version).expect("authenticate");
+                    let message = String::from_utf8(request.auth_bytes.to_vec()).expect("utf-8");
+                    let response = match first.take() {
+                        None => {
+                            let bare = message.strip_prefix("n,,").expect("gs2 header").to_string();
+                            let nonce = bare.split_once(",r=").expect("nonce").1;
+                            let server_first = format!(
+                                "r={nonce}fake,s={},i={iterations}",
+                                STANDARD.encode(&salt)
+                            );
+                            first = Some((bare, server_first.clone()));
+                            SaslAuthenticateResponse::default().with_auth_bytes(server_first.into())
+                        }
+                        Some((bare, server_first)) => {
+                            let (without_proof, proof) = message.split_once(",p=").expect("proof");
+                            let auth = format!("{bare},{server_first},{without_proof}");
+                            let client_key = mechanism.hmac(&salted, b"Client Key");
+                            let signature = mechanism.hmac(&mechanism.hash(&client_key), auth.as_bytes());
+                            let expected: Vec<u8> =
+                                client_key.iter().zip(&signature).map(|(k, s)| k ^ s).collect();
+                            if STANDARD.decode(proof).ok() == Some(expected) {
+                                let server_key = mechanism.hmac(&salted, b"Server Key");
+                                let verifier = mechanism.hmac(&server_key, auth.as_bytes());
+                                let server_final = format!("v={}", STANDARD.encode(verifier));
+                                SaslAuthenticateResponse::default().with_auth_bytes(server_final.into())
+                            } else {
+                                SaslAuthenticateResponse::default()
+                                    .with_error_code(58)
+                                    .with_error_message(Some(StrBytes::from_static_str(
+                                        "Authentication failed during authentication due to invalid credentials \
+                                         with SASL mechanism SCRAM-SHA-512",
+                                    )))
+                            }
+                        }
+                    };
+                    response.encode(&mut out, version)
+                }
+                other => panic!("the fake broker got {other:?}"),
+            }
+            .expect("response body");
+            let size = i32::try_from(out.len() - 4).expect("size");
+            out[..4].copy_from_slice(&size.to_be_bytes());
+            socket.write_all(&out).await.expect("write");
+        }
+    });
+    addr
+}
+
+/// SaslHandshake and SaslAuthenticate on the wire, against a fake broker running the server side of SCRAM: the right
+/// password opens the connection, a wrong one fails with the broker's message.
+#[tokio::test]
+async fn scram_authentication_over_the_wire() {
+    let credentials = |password: &str| SaslCredentials {
+        mechanism: Mechanism::ScramSha512,
+        username: "connect".into(),
+        password: password.into(),
+    };
+    let addr = fake_scram_broker("right").await;
+    let timeout = Duration::from_secs(5);
+    Connection::open(&addr, "c", None, Some(&credentials("right")), timeout)
+        .await
+        .expect("authenticated");
+    let addr = fake_scram_broker("right").await;
+    match Connection::open(&addr, "c", None, Some(&credentials("wrong")), timeout).await {
+        Err(GroupError::Authentication(message)) => {
+            assert!(message.contains("invalid credentials"), "{message}")
+        }
+        Err(e) => panic!("expected an authentication error, got {e:?}"),
+        Ok(_) => panic!("a wrong password authenticated"),
+    }
+    let addr = fake_scram_broker("right").await;
+    let mut plain = credentials("right");
+    plain.mechanism = Mechanism::Plain;
+    match Connection::open(&addr, "c", None, Some(&plain), timeout).await {
+        Err(GroupError::Authentication(message)) => {
+            assert!(message.contains("enables only SCRAM-SHA-512"), "{message}")
+        }
+        other => panic!("expected a mechanism error, got {:?}", other.err()),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::distributed::group::{GroupConfig, GroupError, GroupMember};
 use crate::distributed::protocol::{
     join_group_protocols, Assignment, ConnectProtocol, WorkerMetadata, PROTOCOL_TYPE,
 };
+use crate::kafka::security::group_connection_sasl;
 use crate::kafka::tls::group_connection_tls;
 use crate::rest::signature::{self, HMAC_SHA256};
 use crate::storage::config_topic::{
@@ -187,6 +188,7 @@ impl HerderLoop {
             protocol_type: PROTOCOL_TYPE.to_string(),
             // Checked when the worker started (distributed::run): an error here means the stores changed since.
             tls: group_connection_tls(&self.inner.rt.worker.raw).map_err(GroupError::Protocol)?,
+            sasl: group_connection_sasl(&self.inner.rt.worker.raw).map_err(GroupError::Protocol)?,
         };
         let member = self.runtime.block_on(GroupMember::connect(config))?;
         let member = Arc::new(AsyncMutex::new(member));
