@@ -3,7 +3,7 @@
 //! only over TLS: a standalone one, and a distributed one whose group membership and internal topics go over TLS too.
 
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -109,6 +109,26 @@ fn wait_for_topic_creation(broker: &TlsBroker, worker: &Worker, topic: &str) {
     assert_eq!(partitions_over_tls(broker, topic), Some(1));
 }
 
+/// Starts a FileStream sink on `topic` through `worker` and waits until `output` holds exactly `lines`, in order.
+fn sink_receives_every_line(worker: &Worker, topic: &str, output: &Path, lines: &[String]) {
+    worker.rest().create_connector(
+        "tls-sink",
+        json!({"connector.class": "FileStreamSink", "file": output.display().to_string(), "topics": topic}),
+    );
+    let arrived = wait_until(Duration::from_secs(90), || {
+        read_complete_lines(output).len() >= lines.len()
+    });
+    assert!(
+        arrived,
+        "{} of {} lines arrived through the TLS broker; worker log:\n{}",
+        read_complete_lines(output).len(),
+        lines.len(),
+        worker.log_tail(40)
+    );
+    std::thread::sleep(Duration::from_secs(1)); // a duplicate would show by now
+    assert_eq!(read_complete_lines(output), lines);
+}
+
 #[test]
 fn a_file_pipeline_runs_through_a_broker_reached_only_over_tls() {
     let broker = TlsBroker::start();
@@ -147,23 +167,7 @@ fn a_file_pipeline_runs_through_a_broker_reached_only_over_tls() {
     // The topic was created by the worker (one partition, not the broker's auto-created several). The sink starts
     // after that: a consumer subscribed to a missing topic looks again only at its next metadata refresh.
     wait_for_topic_creation(&broker, &worker, &topic);
-    worker.rest().create_connector(
-        "tls-sink",
-        json!({"connector.class": "FileStreamSink", "file": output.display().to_string(), "topics": topic}),
-    );
-
-    let arrived = wait_until(Duration::from_secs(60), || {
-        read_complete_lines(&output).len() >= lines.len()
-    });
-    assert!(
-        arrived,
-        "{} of {} lines arrived through the TLS broker; worker log:\n{}",
-        read_complete_lines(&output).len(),
-        lines.len(),
-        worker.log_tail(40)
-    );
-    std::thread::sleep(Duration::from_secs(1)); // a duplicate would show by now
-    assert_eq!(read_complete_lines(&output), lines);
+    sink_receives_every_line(&worker, &topic, &output, &lines);
 }
 
 #[test]
@@ -185,22 +189,7 @@ fn a_distributed_worker_joins_its_group_and_keeps_its_topics_over_tls() {
                "topic.creation.default.partitions": "1", "topic.creation.default.replication.factor": "1"}),
     );
     wait_for_topic_creation(&broker, &worker, &topic);
-    rest.create_connector(
-        "tls-sink",
-        json!({"connector.class": "FileStreamSink", "file": output.display().to_string(), "topics": topic}),
-    );
-    let arrived = wait_until(Duration::from_secs(90), || {
-        read_complete_lines(&output).len() >= lines.len()
-    });
-    assert!(
-        arrived,
-        "{} of {} lines arrived through the TLS broker; worker log:\n{}",
-        read_complete_lines(&output).len(),
-        lines.len(),
-        worker.log_tail(40)
-    );
-    std::thread::sleep(Duration::from_secs(1));
-    assert_eq!(read_complete_lines(&output), lines);
+    sink_receives_every_line(&worker, &topic, &output, &lines);
     // The internal topics exist on the TLS broker (created by the worker's admin client over TLS) and the worker
     // leads its group (joined over TLS), so it reports itself as the connectors' worker.
     for internal in [&cluster.configs, &cluster.offsets, &cluster.statuses] {

@@ -254,12 +254,7 @@ mod tests {
         parse_properties(text).expect("valid properties")
     }
 
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::settings_of as map;
 
     fn malformed_line(text: &str) -> usize {
         match parse_properties(text) {

@@ -249,12 +249,7 @@ mod tests {
 
     #[test]
     fn the_group_connection_takes_plain_or_scram_credentials_from_the_worker_settings() {
-        let settings = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
+        use crate::config::settings_of as settings;
         let scram = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"connect\" \
                      password=\"pw\";";
         let sasl = group_connection_sasl(&settings(&[

@@ -25,9 +25,11 @@ pub fn group_connection_tls(
     match protocol.to_ascii_uppercase().as_str() {
         "PLAINTEXT" | "SASL_PLAINTEXT" => return Ok(None),
         "SSL" | "SASL_SSL" => {}
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "{SECURITY_PROTOCOL}={protocol} is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"
-        )),
+        ))
+        }
     }
     let mut roots = RootCertStore::empty();
     match trust_roots(settings)? {
@@ -118,12 +120,7 @@ impl ServerCertVerifier for AnyHostName {
 mod tests {
     use super::*;
 
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::settings_of as map;
 
     #[test]
     fn plaintext_protocols_need_no_tls_and_unknown_ones_are_refused() {

@@ -127,12 +127,7 @@ mod tests {
     use super::*;
     use crate::config::pem::trust_roots;
 
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::config::settings_of as map;
 
     #[test]
     fn prefixed_settings_replace_plain_ones_all_or_nothing() {
