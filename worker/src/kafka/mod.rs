@@ -112,34 +112,31 @@ pub fn is_fatal_consume_error(error: &rdkafka::error::KafkaError) -> bool {
     }
 }
 
-/// The worker's top-level connection security settings (`security.protocol`, `sasl.*`, `ssl.*`).
-fn worker_security(worker: &WorkerConfig) -> impl Iterator<Item = (String, String)> + '_ {
-    worker
+/// The bootstrap servers and the worker's top-level connection security settings (`security.protocol`, `sasl.*`,
+/// `ssl.*`), as Kafka configures the worker's own clients from its unprefixed settings.
+fn worker_connection(worker: &WorkerConfig) -> BTreeMap<String, String> {
+    let mut s: BTreeMap<String, String> = worker
         .raw
         .iter()
         .filter(|(k, _)| security::is_security_setting(k))
         .map(|(k, v)| (k.clone(), v.clone()))
-}
-
-/// Settings for the worker's own clients (internal topics): the bootstrap servers and the worker's top-level
-/// security settings, as Kafka configures them from the unprefixed worker settings.
-pub fn internal_client_config(worker: &WorkerConfig) -> ClientConfig {
-    let mut s: BTreeMap<String, String> = worker_security(worker).collect();
+        .collect();
     s.insert(
         "bootstrap.servers".to_string(),
         worker.bootstrap_servers.clone(),
     );
-    client(s)
+    s
+}
+
+/// Settings for the worker's own clients (internal topics).
+pub fn internal_client_config(worker: &WorkerConfig) -> ClientConfig {
+    client(worker_connection(worker))
 }
 
 /// Settings for the admin client that creates topics for a connector (source topics, the DLQ): like Kafka, the
 /// worker's unprefixed (security) settings first, then `admin.*` and the connector's `admin.override.*`.
 pub fn admin_config(worker: &WorkerConfig, connector: &Config) -> ClientConfig {
-    let mut s: BTreeMap<String, String> = worker_security(worker).collect();
-    s.insert(
-        "bootstrap.servers".to_string(),
-        worker.bootstrap_servers.clone(),
-    );
+    let mut s = worker_connection(worker);
     s.extend(worker.with_prefix("admin."));
     s.extend(with_prefix(connector, "admin.override."));
     client(s)

@@ -230,23 +230,20 @@ impl KafkaLog {
         timeout: Duration,
         mut apply: impl FnMut(LogRecord<'_>),
     ) -> Result<(), String> {
+        // Only the first poll waits: after a record or a transient error, the turn ends at the first empty poll.
         let mut wait = timeout;
         while let Some(m) = self.consumer.poll(wait) {
-            let m = match m {
-                Ok(m) => m,
-                Err(e) if is_fatal_consume_error(&e) => return Err(e.to_string()),
-                Err(e) => {
-                    warn!("Reading {}: {e} (retried)", self.topic);
-                    continue;
-                }
-            };
-            apply(LogRecord {
-                partition: m.partition(),
-                offset: m.offset(),
-                key: m.key(),
-                value: m.payload(),
-            });
             wait = Duration::ZERO;
+            match m {
+                Ok(m) => apply(LogRecord {
+                    partition: m.partition(),
+                    offset: m.offset(),
+                    key: m.key(),
+                    value: m.payload(),
+                }),
+                Err(e) if is_fatal_consume_error(&e) => return Err(e.to_string()),
+                Err(e) => warn!("Reading {}: {e} (retried)", self.topic),
+            }
         }
         Ok(())
     }
