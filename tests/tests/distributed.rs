@@ -706,28 +706,28 @@ fn a_joining_worker_takes_a_share_without_restarting_the_rest_and_a_restarted_cl
 fn a_config_topic_with_more_than_one_partition_is_refused() {
     let cluster = Cluster::new("dist-group");
     create_topic(&cluster.configs, 3);
-    let Err(failed) = std::panic::catch_unwind(|| cluster.worker()) else {
-        panic!("a worker started with a 3-partition config topic");
-    };
-    let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
-    assert!(
-        message.contains("is required to have a single partition"),
-        "the worker did not say why it refused to start: {message}"
-    );
+    refuses_to_start(&cluster, &[], "is required to have a single partition");
 }
 
 #[test]
 fn a_worker_configured_for_kerberos_to_kafka_refuses_to_start_and_says_why() {
     let cluster = Cluster::new("dist-group");
     // SASL_SSL with Kafka's default mechanism, GSSAPI: the group connection speaks PLAIN and SCRAM only.
-    let Err(failed) =
-        std::panic::catch_unwind(|| cluster.worker_with(&[("security.protocol", "SASL_SSL")]))
-    else {
-        panic!("a distributed worker started with security.protocol=SASL_SSL and GSSAPI");
+    refuses_to_start(
+        &cluster,
+        &[("security.protocol", "SASL_SSL")],
+        "sasl.mechanism=GSSAPI is not supported by the group connection",
+    );
+}
+
+/// Starts a worker of `cluster` with `props` and checks that it refused to start, saying `why`.
+fn refuses_to_start(cluster: &Cluster, props: &[(&str, &str)], why: &str) {
+    let Err(failed) = std::panic::catch_unwind(|| cluster.worker_with(props)) else {
+        panic!("a worker started with {props:?}; expected it to refuse: {why}");
     };
     let message = failed.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        message.contains("sasl.mechanism=GSSAPI is not supported by the group connection"),
+        message.contains(why),
         "the worker did not say why it refused to start: {message}"
     );
 }

@@ -23,10 +23,11 @@ pub fn run(worker_file: &Path) -> Result<()> {
         ConfigProviders::from_worker_config(&raw).context("invalid config.providers settings")?;
     let (worker, dist) = WorkerConfig::distributed(providers.resolve_all(&raw))
         .context("invalid worker configuration")?;
-    // A group connection setting the worker cannot use (a JKS store, GSSAPI, missing credentials) stops it here
-    // with the reason instead of failing to join its group.
-    crate::kafka::tls::group_connection_tls(&worker.raw).map_err(|e| anyhow!(e))?;
-    crate::kafka::security::group_connection_sasl(&worker.raw).map_err(|e| anyhow!(e))?;
+    // Group connection settings the worker cannot use (a JKS store, GSSAPI, missing credentials) stop it here with
+    // the reason instead of failing every join.
+    let group_tls = crate::kafka::tls::group_connection_tls(&worker.raw).map_err(|e| anyhow!(e))?;
+    let group_sasl =
+        crate::kafka::security::group_connection_sasl(&worker.raw).map_err(|e| anyhow!(e))?;
     let rest = rest_setup(&worker)?;
     let plugins = Arc::new(Plugins::load(&worker.plugin_path));
     let id = worker_id(&worker)?;
@@ -45,6 +46,8 @@ pub fn run(worker_file: &Path) -> Result<()> {
             cluster_id,
             plugins,
             providers,
+            group_tls,
+            group_sasl,
         })
         .map_err(|e| anyhow!("cannot start the distributed herder: {e}"))?,
     );

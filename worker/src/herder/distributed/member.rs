@@ -21,8 +21,6 @@ use crate::distributed::group::{GroupConfig, GroupError, GroupMember};
 use crate::distributed::protocol::{
     join_group_protocols, Assignment, ConnectProtocol, WorkerMetadata, PROTOCOL_TYPE,
 };
-use crate::kafka::security::group_connection_sasl;
-use crate::kafka::tls::group_connection_tls;
 use crate::rest::signature::{self, HMAC_SHA256};
 use crate::storage::config_topic::{
     session_key_value, ClusterConfigState, SessionKey, SESSION_KEY,
@@ -186,9 +184,8 @@ impl HerderLoop {
             rebalance_timeout_ms: d.rebalance_timeout_ms,
             heartbeat_interval_ms: d.heartbeat_interval_ms.max(1) as u64,
             protocol_type: PROTOCOL_TYPE.to_string(),
-            // Checked when the worker started (distributed::run): an error here means the stores changed since.
-            tls: group_connection_tls(&self.inner.rt.worker.raw).map_err(GroupError::Protocol)?,
-            sasl: group_connection_sasl(&self.inner.rt.worker.raw).map_err(GroupError::Protocol)?,
+            tls: self.inner.group_tls.clone(),
+            sasl: self.inner.group_sasl.clone(),
         };
         let member = self.runtime.block_on(GroupMember::connect(config))?;
         let member = Arc::new(AsyncMutex::new(member));

@@ -23,6 +23,7 @@ use super::{apply_config_patch, Herder, HerderError, HerderResult, TargetState};
 use crate::config::override_policy::OverridePolicy;
 use crate::config::providers::ConfigProviders;
 use crate::config::worker::{DistributedConfig, WorkerConfig};
+use crate::distributed::group::SaslCredentials;
 use crate::distributed::protocol::ConnectProtocol;
 use crate::plugins::Plugins;
 use crate::rest::entities::{
@@ -98,6 +99,9 @@ struct Inner {
     wakeup: Condvar,
     /// Serializes rounds of zombie fencing.
     fencing: Mutex<()>,
+    /// TLS and SASL of the group connection, from the worker's top-level security settings (read once at start).
+    group_tls: Option<Arc<rustls::ClientConfig>>,
+    group_sasl: Option<SaslCredentials>,
     /// Set once the first assignment was applied.
     started: AtomicBool,
     stopping: AtomicBool,
@@ -343,6 +347,10 @@ pub struct DistributedSetup {
     pub cluster_id: Option<String>,
     pub plugins: Arc<Plugins>,
     pub providers: ConfigProviders,
+    /// TLS and SASL of the group connection (`kafka::tls::group_connection_tls`,
+    /// `kafka::security::group_connection_sasl`).
+    pub group_tls: Option<Arc<rustls::ClientConfig>>,
+    pub group_sasl: Option<SaslCredentials>,
 }
 
 fn not_found(name: &str) -> HerderError {
@@ -360,6 +368,8 @@ impl DistributedHerder {
             cluster_id,
             plugins,
             providers,
+            group_tls,
+            group_sasl,
         } = setup;
         let protocol = ConnectProtocol::from_str(&dist.connect_protocol)
             .map_err(|e| format!("invalid connect.protocol: {e}"))?;
@@ -496,6 +506,8 @@ impl DistributedHerder {
             requests: Mutex::new(Requests::default()),
             wakeup: Condvar::new(),
             fencing: Mutex::new(()),
+            group_tls,
+            group_sasl,
             started: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
         });
