@@ -62,6 +62,9 @@ enum {
     CONNECT_OP_CONNECTOR_TASK_CONFIGS = 2, /* u32 max_tasks -> configs */
     CONNECT_OP_CONNECTOR_STOP = 3,
     CONNECT_OP_CONNECTOR_VALIDATE = 4, /* config -> JSON array of {name,value,recommended_values,errors,visible} */
+    CONNECT_OP_CONNECTOR_EXACTLY_ONCE_SUPPORT = 5, /* config -> u8 (0 = not said, 1 = supported, 2 = unsupported;
+                                                      an error = not said) */
+    CONNECT_OP_CONNECTOR_CAN_DEFINE_TRANSACTION_BOUNDARIES = 6, /* config -> u8 (1 = yes; an error = no) */
     CONNECT_OP_TASK_START = 10,        /* config -> empty */
     CONNECT_OP_TASK_STOP = 11,
     CONNECT_OP_SOURCE_POLL = 12, /* empty -> u32 count, count x source_record */
@@ -83,6 +86,9 @@ enum {
     CONNECT_HOST_SOURCE_OFFSET = 100, /* value(map partition) -> u8 present [, value(map offset)] */
     CONNECT_HOST_REQUEST_TASK_RECONFIGURATION = 101,
     CONNECT_HOST_RAISE_ERROR = 102, /* raw UTF-8 message */
+    CONNECT_HOST_SOURCE_HAS_TRANSACTION_CONTEXT = 103, /* -> u8 (1 = connector-defined transaction boundaries) */
+    CONNECT_HOST_SOURCE_END_TRANSACTION = 104, /* u8 (0 = commit, 1 = abort), u8 on_record [, source_record]: after
+                                                  that record is sent, else after the batch being polled */
     CONNECT_HOST_SINK_OFFSET = 110, /* str topic, i32 partition, i64 offset */
     CONNECT_HOST_SINK_TIMEOUT = 111, /* i64 ms */
     CONNECT_HOST_SINK_ASSIGNMENT = 112, /* -> partitions */

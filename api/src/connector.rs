@@ -16,6 +16,13 @@ pub trait ConnectorContext: Send + Sync {
     fn raise_error(&self, message: &str);
 }
 
+/// What a source connector says of exactly-once delivery with a given config (Kafka's `ExactlyOnceSupport`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExactlyOnceSupport {
+    Supported,
+    Unsupported,
+}
+
 /// A connector: validates its config, splits work into task configs, and watches the source or sink system.
 pub trait Connector: Send {
     /// Called once with the connector's config before anything else.
@@ -26,5 +33,16 @@ pub trait Connector: Send {
     /// Per-key validation; the default checks the plugin's ConfigDef.
     fn validate(&self, config: &Config, def: &ConfigDef) -> Vec<ConfigValue> {
         def.validate(config)
+    }
+    /// Source connectors: whether exactly-once delivery works with `config` (Kafka's `exactlyOnceSupport`).
+    /// `None`, the default, says nothing: `exactly.once.support=required` is then refused at validation.
+    fn exactly_once_support(&self, _config: &Config) -> Option<ExactlyOnceSupport> {
+        None
+    }
+    /// Source connectors: whether tasks define their own transaction boundaries with `config` through
+    /// [`TransactionContext`](crate::source::TransactionContext) (Kafka's `canDefineTransactionBoundaries`);
+    /// `transaction.boundary=connector` is refused unless this says yes.
+    fn can_define_transaction_boundaries(&self, _config: &Config) -> bool {
+        false
     }
 }

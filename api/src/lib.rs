@@ -15,10 +15,10 @@ pub mod sink;
 pub mod source;
 pub mod transform;
 
-pub use connector::{Config, Connector, ConnectorContext};
+pub use connector::{Config, Connector, ConnectorContext, ExactlyOnceSupport};
 pub use error::{ConnectError, ConnectResult};
 pub use record::{
     ConnectRecord, OffsetMap, RecordMetadata, SinkRecord, SourceRecord, TopicPartition,
 };
 pub use sink::{SinkTask, SinkTaskContext};
-pub use source::{SourceTask, SourceTaskContext};
+pub use source::{SourceTask, SourceTaskContext, TransactionContext};

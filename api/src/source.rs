@@ -1,4 +1,5 @@
-//! The source side of the plugin API: `SourceTask` and the context that reads committed offsets.
+//! The source side of the plugin API: `SourceTask`, the context that reads committed offsets, and the transaction
+//! context of tasks that define their own transaction boundaries.
 
 use crate::connector::Config;
 use crate::error::ConnectResult;
@@ -8,6 +9,25 @@ use crate::record::{OffsetMap, RecordMetadata, SourceRecord};
 pub trait SourceTaskContext: Send + Sync {
     /// The last committed offset for a source partition (Kafka's `offsetStorageReader().offset`).
     fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap>;
+    /// Kafka's `transactionContext()`: present only when the worker has exactly-once source support enabled and the
+    /// connector runs with `transaction.boundary=connector`.
+    fn transaction_context(&self) -> Option<&dyn TransactionContext> {
+        None
+    }
+}
+
+/// How a task with connector-defined boundaries ends its producer transactions (Kafka's `TransactionContext`).
+/// An aborted transaction's records are dropped, but their source offsets are still committed, as in Kafka, so the
+/// task does not read them again. Asking for both a commit and an abort of the same transaction fails the task.
+pub trait TransactionContext: Send + Sync {
+    /// Commits the transaction once every record of the batch being polled was sent.
+    fn commit_transaction(&self);
+    /// Commits the transaction right after `record` (one of the polled records, as polled) was sent.
+    fn commit_transaction_on(&self, record: &SourceRecord);
+    /// Aborts the transaction once every record of the batch being polled was sent.
+    fn abort_transaction(&self);
+    /// Aborts the transaction right after `record` was sent; `record` is the last one it drops.
+    fn abort_transaction_on(&self, record: &SourceRecord);
 }
 
 /// A source task: polls records from the source system.

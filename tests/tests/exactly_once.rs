@@ -81,6 +81,23 @@ fn put_config(rest: &Rest, name: &str, config: &Value) {
     assert!(done, "PUT config of {name} failed: {last}");
 }
 
+/// The errors a validation response gives for `key`.
+fn errors_of(validated: &Value, key: &str) -> Vec<String> {
+    validated["configs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["value"]["name"] == key)
+        .and_then(|c| c["value"]["errors"].as_array())
+        .map(|e| {
+            e.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Record values `record-<from>` .. `record-<to - 1>`, as the generator writes them with `value.size=0`.
 fn generated(from: u64, to: u64) -> Vec<String> {
     (from..to).map(|seq| format!("record-{seq}")).collect()
@@ -97,7 +114,7 @@ fn exactly_once_tasks_commit_offsets_in_their_transactions_and_fence_zombies() {
     ]);
     let rest = worker.rest();
 
-    // Preflight checks: the plugin ABI cannot declare exactly-once support or connector-defined boundaries.
+    // Preflight checks of a connector that says nothing of exactly-once support or transaction boundaries.
     let topic = unique_name("eos-out");
     create_topic(&topic, 1);
     let name = unique_name("eos-gen");
@@ -115,21 +132,7 @@ fn exactly_once_tasks_commit_offsets_in_their_transactions_and_fence_zombies() {
     named["name"] = json!(name);
     let validated = rest.put_json("/connector-plugins/GeneratorSource/config/validate", &named);
     assert_eq!(validated.status, 200, "{validated}");
-    let errors = |key: &str| -> Vec<String> {
-        validated.body["configs"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["value"]["name"] == key)
-            .and_then(|c| c["value"]["errors"].as_array())
-            .map(|e| {
-                e.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let errors = |key: &str| errors_of(&validated.body, key);
     assert_eq!(validated.body["error_count"], 2, "{validated}");
     assert!(
         errors("exactly.once.support")[0].starts_with(
@@ -304,6 +307,107 @@ fn a_new_task_generation_fences_out_every_producer_of_the_previous_one() {
         "{}",
         worker.log_tail(40)
     );
+}
+
+/// A connector that says it supports exactly-once delivery and defines its own transaction boundaries: its
+/// preflight checks pass, and its task's transactions end where the task asks, each committing the offset of the
+/// record it ended on; an aborted transaction still commits its offset, as in Kafka. (That the aborted records are
+/// hidden from `read_committed` readers cannot be observed on the test broker.)
+#[test]
+fn connector_defined_transaction_boundaries_end_transactions_where_the_task_asks() {
+    let plugins = plugins_dir();
+    let plugin_path = plugins.path().display().to_string();
+    let cluster = Cluster::new("eos-boundary");
+    let worker = cluster.worker_with(&[
+        ("plugin.path", &plugin_path),
+        ("exactly.once.source.support", "enabled"),
+    ]);
+    let rest = worker.rest();
+    let topic = unique_name("eos-boundary-out");
+    create_topic(&topic, 1);
+    let name = unique_name("eos-boundary-gen");
+    let mut config = json!({
+        "name": name,
+        "connector.class": "GeneratorSource",
+        "tasks.max": "1",
+        "topic": topic,
+        "records": "30",
+        "batch.size": "10",
+        "value.size": "0",
+        "exactly.once.support": "required",
+        "declares.exactly.once": "unsupported",
+        "transaction.boundary": "connector",
+    });
+    let validate = |config: &Value| {
+        let validated = rest.put_json("/connector-plugins/GeneratorSource/config/validate", config);
+        assert_eq!(validated.status, 200, "{validated}");
+        validated.body
+    };
+    let refused = validate(&config);
+    assert_eq!(refused["error_count"], 2, "{refused}");
+    assert_eq!(
+        errors_of(&refused, "exactly.once.support"),
+        ["The connector does not support exactly-once semantics with the provided configuration."],
+        "{refused}"
+    );
+    assert!(
+        errors_of(&refused, "transaction.boundary")[0]
+            .starts_with("The connector does not support connector-defined transaction boundaries"),
+        "{refused}"
+    );
+
+    // FileStreamSource says it supports exactly-once delivery when it reads a file, not standard input.
+    for (file, expected) in [
+        ("/tmp/input.txt", vec![]),
+        ("", vec!["The connector does not support exactly-once semantics with the provided configuration."]),
+    ] {
+        let file_config = json!({
+            "name": "eos-file", "connector.class": "FileStreamSource", "topic": topic, "file": file,
+            "exactly.once.support": "required",
+        });
+        let validated = validate(&file_config);
+        assert_eq!(errors_of(&validated, "exactly.once.support"), expected, "{validated}");
+    }
+
+    // Commits after seq 6, 13, 20 and 27, except that the transaction ending at 13 is aborted. Seq 28 and 29 stay
+    // in a transaction the task never ends.
+    config["declares.exactly.once"] = json!("supported");
+    config["transaction.commit.every"] = json!("7");
+    config["transaction.abort.at"] = json!("13");
+    let accepted = validate(&config);
+    assert_eq!(accepted["error_count"], 0, "{accepted}");
+    put_config(&rest, &name, &config);
+
+    let offset_key = serde_json::to_string(&json!([name, {"generator": "0"}])).expect("key");
+    let mut committed = Vec::new();
+    assert!(
+        wait_until(LONG, || {
+            committed = consume_all(&cluster.offsets, Duration::from_secs(2))
+                .iter()
+                .filter(|r| r.key_str().as_deref() == Some(offset_key.as_str()))
+                .filter_map(|r| serde_json::from_slice::<Value>(r.value.as_deref()?).ok())
+                .map(|v| v["seq"].clone())
+                .collect();
+            committed.len() >= 4
+        }),
+        "expected four transactions to commit offsets: {committed:?}\n{}",
+        worker.log_tail(30)
+    );
+    assert_eq!(committed, [json!(6), json!(13), json!(20), json!(27)]);
+    assert!(
+        worker.log().contains(&format!(
+            "Task {name}-0 aborted its transaction as its connector requested"
+        )),
+        "{}",
+        worker.log_tail(30)
+    );
+    // No transaction ended after seq 27: nothing more is committed.
+    std::thread::sleep(Duration::from_secs(2));
+    let later = consume_all(&cluster.offsets, Duration::from_secs(2))
+        .iter()
+        .filter(|r| r.key_str().as_deref() == Some(offset_key.as_str()))
+        .count();
+    assert_eq!(later, 4, "an offset was committed without the task asking");
 }
 
 /// With `exactly.once.source.support=preparing` (the first step of a rolling upgrade), the leader writes the config

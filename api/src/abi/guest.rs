@@ -15,11 +15,11 @@ use super::{
     ConnectPluginManifest, ConnectStr, ABI_VERSION,
 };
 use crate::config::ConfigDef;
-use crate::connector::{Connector, ConnectorContext};
+use crate::connector::{Connector, ConnectorContext, ExactlyOnceSupport};
 use crate::error::{ConnectError, ConnectResult};
-use crate::record::{OffsetMap, SinkRecord, TopicPartition};
+use crate::record::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 use crate::sink::{SinkTask, SinkTaskContext};
-use crate::source::{SourceTask, SourceTaskContext};
+use crate::source::{SourceTask, SourceTaskContext, TransactionContext};
 use crate::transform::{Predicate, Transformation};
 
 /// A live plugin object inside the library.
@@ -294,6 +294,39 @@ impl SourceTaskContext for HostHandle {
             .ok()
             .flatten()
     }
+    fn transaction_context(&self) -> Option<&dyn TransactionContext> {
+        let resp = self
+            .call(host_op::SOURCE_HAS_TRANSACTION_CONTEXT, &[])
+            .ok()?;
+        (resp.first() == Some(&1)).then_some(self as &dyn TransactionContext)
+    }
+}
+
+impl HostHandle {
+    /// Asks the worker to end the transaction: `abort` or commit, after `record` or after the batch.
+    fn end_transaction(&self, abort: bool, record: Option<&SourceRecord>) {
+        let mut e = Encoder::new();
+        e.u8(u8::from(abort)).u8(u8::from(record.is_some()));
+        if let Some(record) = record {
+            e.source_record(record);
+        }
+        self.call_quiet(host_op::SOURCE_END_TRANSACTION, &e.finish());
+    }
+}
+
+impl TransactionContext for HostHandle {
+    fn commit_transaction(&self) {
+        self.end_transaction(false, None);
+    }
+    fn commit_transaction_on(&self, record: &SourceRecord) {
+        self.end_transaction(false, Some(record));
+    }
+    fn abort_transaction(&self) {
+        self.end_transaction(true, None);
+    }
+    fn abort_transaction_on(&self, record: &SourceRecord) {
+        self.end_transaction(true, Some(record));
+    }
 }
 
 fn encode_partitions(parts: &[TopicPartition]) -> Vec<u8> {
@@ -436,6 +469,18 @@ fn dispatch(inst: &mut GuestInstance, op: u32, request: &[u8]) -> ConnectResult<
                 .unwrap_or_default();
             let values = c.validate(&config, &def);
             return serde_json::to_vec(&values).map_err(|e| ConnectError::connect(e.to_string()));
+        }
+        (Instance::Connector(c), op::CONNECTOR_EXACTLY_ONCE_SUPPORT) => {
+            out.u8(match c.exactly_once_support(&req.config()?) {
+                None => 0,
+                Some(ExactlyOnceSupport::Supported) => 1,
+                Some(ExactlyOnceSupport::Unsupported) => 2,
+            });
+        }
+        (Instance::Connector(c), op::CONNECTOR_CAN_DEFINE_TRANSACTION_BOUNDARIES) => {
+            out.u8(u8::from(
+                c.can_define_transaction_boundaries(&req.config()?),
+            ));
         }
         (Instance::SourceTask(t), op::TASK_START) => t.start(&req.config()?, Box::new(host))?,
         (Instance::SourceTask(t), op::SOURCE_POLL) => {

@@ -168,6 +168,11 @@ pub mod op {
     pub const CONNECTOR_STOP: u32 = 3;
     /// config → JSON array of ConfigValue
     pub const CONNECTOR_VALIDATE: u32 = 4;
+    /// config → u8: 0 the connector does not say, 1 supported, 2 unsupported. A plugin that does not know the
+    /// operation says nothing.
+    pub const CONNECTOR_EXACTLY_ONCE_SUPPORT: u32 = 5;
+    /// config → u8, 1 if its tasks can define transaction boundaries; unknown means no.
+    pub const CONNECTOR_CAN_DEFINE_TRANSACTION_BOUNDARIES: u32 = 6;
     /// config → empty
     pub const TASK_START: u32 = 10;
     pub const TASK_STOP: u32 = 11;
@@ -200,6 +205,10 @@ pub mod op {
 pub mod host_op {
     /// offset map (partition) → u8 present, offset map
     pub const SOURCE_OFFSET: u32 = 100;
+    /// → u8, 1 if the task has a transaction context (connector-defined transaction boundaries)
+    pub const SOURCE_HAS_TRANSACTION_CONTEXT: u32 = 103;
+    /// u8 (0 commit, 1 abort), then u8 (1 if a source record follows: on that record, else at the end of the batch)
+    pub const SOURCE_END_TRANSACTION: u32 = 104;
     pub const REQUEST_TASK_RECONFIGURATION: u32 = 101;
     /// string message
     pub const RAISE_ERROR: u32 = 102;

@@ -113,21 +113,26 @@ impl WorkerRuntime {
             .filter(|t| !t.is_empty())
             .unwrap_or(&eos.offsets_topic)
             .to_string();
-        let boundary = connector_config
+        let boundary = match connector_config
             .get(TRANSACTION_BOUNDARY)
-            .map(|b| b.trim().to_ascii_lowercase());
-        let interval = (boundary.as_deref() == Some("interval")).then(|| {
-            let ms = connector_config
-                .get(TRANSACTION_BOUNDARY_INTERVAL_MS)
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(self.worker.offset_flush_interval_ms);
-            Duration::from_millis(ms.max(1))
-        });
+            .map(|b| b.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("interval") => {
+                let ms = connector_config
+                    .get(TRANSACTION_BOUNDARY_INTERVAL_MS)
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .unwrap_or(self.worker.offset_flush_interval_ms);
+                source::Boundary::Interval(Duration::from_millis(ms.max(1)))
+            }
+            Some("connector") => source::Boundary::Connector,
+            _ => source::Boundary::Poll,
+        };
         let worker_offsets = (offsets_topic != eos.offsets_topic).then(|| self.offsets.clone());
         Some(source::Transactions {
             connector: id.connector.clone(),
             offsets_topic,
-            interval,
+            boundary,
             worker_offsets,
         })
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use connect_api::config::{split_list, ConfigDef, ConfigValue};
 use connect_api::plugin::PluginKind;
-use connect_api::Config;
+use connect_api::{Config, Connector, ExactlyOnceSupport};
 use rdkafka::ClientConfig;
 
 use super::{HerderError, HerderResult};
@@ -104,9 +104,13 @@ fn check_chain(plugins: &Plugins, config: &Config, values: &mut [ConfigValue]) {
 }
 
 /// KIP-618 checks of a source connector, as distributed workers make them whether or not exactly-once support is
-/// enabled. Plugins cannot declare exactly-once support or connector-defined transaction boundaries through the
-/// plugin ABI, so the answers are Kafka's for a connector that does not implement those methods.
-fn check_exactly_once(config: &Config, enabled: bool, values: &mut [ConfigValue]) {
+/// enabled: what the connector says of `exactly.once.support=required` and `transaction.boundary=connector`.
+fn check_exactly_once(
+    connector: &dyn Connector,
+    config: &Config,
+    enabled: bool,
+    values: &mut [ConfigValue],
+) {
     let setting = |values: &[ConfigValue], key: &str| {
         let value = values.iter().find(|v| v.name == key)?;
         value.errors.is_empty().then(|| {
@@ -124,9 +128,15 @@ fn check_exactly_once(config: &Config, enabled: bool, values: &mut [ConfigValue]
                 "This worker does not have exactly-once source support enabled.",
             );
         }
-        add_error(values, EXACTLY_ONCE_SUPPORT, "The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value \"requested\" for this property (which will disable this preflight check and allow the connector to be created).");
+        match connector.exactly_once_support(config) {
+            Some(ExactlyOnceSupport::Supported) => {}
+            Some(ExactlyOnceSupport::Unsupported) => add_error(values, EXACTLY_ONCE_SUPPORT, "The connector does not support exactly-once semantics with the provided configuration."),
+            None => add_error(values, EXACTLY_ONCE_SUPPORT, "The connector does not implement the API required for preflight validation of exactly-once source support. Please consult the documentation for the connector to determine whether it supports exactly-once semantics, and then consider reconfiguring the connector to use the value \"requested\" for this property (which will disable this preflight check and allow the connector to be created)."),
+        }
     }
-    if setting(values, TRANSACTION_BOUNDARY).as_deref() == Some("connector") {
+    if setting(values, TRANSACTION_BOUNDARY).as_deref() == Some("connector")
+        && !connector.can_define_transaction_boundaries(config)
+    {
         add_error(values, TRANSACTION_BOUNDARY, "The connector does not support connector-defined transaction boundaries with the given configuration. Please reconfigure it to use a different transaction boundary definition.");
     }
 }
@@ -170,18 +180,17 @@ pub fn validate_connector_config(
     if plugin.info.kind == PluginKind::Sink {
         check_sink_topics(config, &mut values);
     }
+    let connector = PluginConnector::create(plugin);
     if plugin.info.kind == PluginKind::Source {
         check_topic_creation(config, &mut values);
-        if let Some(enabled) = exactly_once {
-            check_exactly_once(config, enabled, &mut values);
+        if let (Some(enabled), Ok(connector)) = (exactly_once, &connector) {
+            check_exactly_once(connector, config, enabled, &mut values);
         }
     }
     check_chain(plugins, config, &mut values);
     check_client_overrides(policy, plugin.info.kind, config, &mut values);
-    let own_values = match PluginConnector::create(plugin) {
-        Ok(connector) => {
-            connect_api::Connector::validate(&connector, config, &plugin.info.config_def)
-        }
+    let own_values = match connector {
+        Ok(connector) => Connector::validate(&connector, config, &plugin.info.config_def),
         Err(e) => vec![ConfigValue {
             errors: vec![e.to_string()],
             ..ConfigValue::new(CONNECTOR_CLASS)

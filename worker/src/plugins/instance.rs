@@ -14,8 +14,8 @@ use connect_api::sink::PartitionOffsets;
 use connect_api::transform::{Predicate, Transformation};
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, Connector, ConnectorContext,
-    RecordMetadata, SinkRecord, SinkTask, SinkTaskContext, SourceRecord, SourceTask,
-    SourceTaskContext, TopicPartition,
+    ExactlyOnceSupport, RecordMetadata, SinkRecord, SinkTask, SinkTaskContext, SourceRecord,
+    SourceTask, SourceTaskContext, TopicPartition,
 };
 
 use super::library::{LibraryPlugin, PluginLibrary};
@@ -172,6 +172,29 @@ impl Connector for PluginConnector {
             .ok()
             .and_then(|resp| serde_json::from_slice(&resp).ok())
             .unwrap_or_else(|| def.validate(config))
+    }
+    /// Plugins built before the operation existed answer it with an error: they say nothing.
+    fn exactly_once_support(&self, config: &Config) -> Option<ExactlyOnceSupport> {
+        let resp = self
+            .0
+            .call(
+                op::CONNECTOR_EXACTLY_ONCE_SUPPORT,
+                &encode(|e| e.config(config)),
+            )
+            .ok()?;
+        match resp.first() {
+            Some(1) => Some(ExactlyOnceSupport::Supported),
+            Some(2) => Some(ExactlyOnceSupport::Unsupported),
+            _ => None,
+        }
+    }
+    fn can_define_transaction_boundaries(&self, config: &Config) -> bool {
+        self.0
+            .call(
+                op::CONNECTOR_CAN_DEFINE_TRANSACTION_BOUNDARIES,
+                &encode(|e| e.config(config)),
+            )
+            .is_ok_and(|resp| resp.first() == Some(&1))
     }
 }
 
@@ -379,14 +402,40 @@ fn handle_host_call(contexts: &HostContexts, op: u32, request: &[u8]) -> Connect
             .get()
             .ok_or_else(|| no_context("connector"))
     };
+    let source = || {
+        contexts
+            .source
+            .get()
+            .ok_or_else(|| no_context("source task"))
+    };
     let out = match op {
         host_op::SOURCE_OFFSET => {
-            let source = contexts
-                .source
-                .get()
-                .ok_or_else(|| no_context("source task"))?;
-            let offset = source.offset(&req.offset_map()?);
+            let offset = source()?.offset(&req.offset_map()?);
             encode(|e| e.opt_offset_map(offset.as_ref()))
+        }
+        host_op::SOURCE_HAS_TRANSACTION_CONTEXT => {
+            vec![u8::from(source()?.transaction_context().is_some())]
+        }
+        host_op::SOURCE_END_TRANSACTION => {
+            let source = source()?;
+            let context = source.transaction_context().ok_or_else(|| {
+                ConnectError::connect(
+                    "the task has no transaction context: transaction.boundary is not 'connector' or exactly-once source support is disabled",
+                )
+            })?;
+            let abort = req.bool()?;
+            let record = if req.bool()? {
+                Some(req.source_record()?)
+            } else {
+                None
+            };
+            match (abort, &record) {
+                (false, None) => context.commit_transaction(),
+                (false, Some(r)) => context.commit_transaction_on(r),
+                (true, None) => context.abort_transaction(),
+                (true, Some(r)) => context.abort_transaction_on(r),
+            }
+            Vec::new()
         }
         host_op::REQUEST_TASK_RECONFIGURATION => {
             connector()?.request_task_reconfiguration();

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod sink;
 pub mod source;
 pub mod topic_creation;
+pub mod transaction_context;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,7 +1,7 @@
 //! The source task loop on its own thread: poll the plugin, transform, convert, produce; source offsets become
 //! committable only once every record before them was acked, and are flushed every `offset.flush.interval.ms`.
 //! Under exactly-once support (KIP-618) records and their offsets are instead written in one producer transaction
-//! per batch or per interval.
+//! per batch, per interval, or where the task asks (connector-defined boundaries).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use connect_api::{
     Config, ConnectError, ConnectRecord, OffsetMap, RecordMetadata, SourceRecord, SourceTask,
-    SourceTaskContext,
+    SourceTaskContext, TransactionContext,
 };
 use connect_transforms::TransformChain;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -21,6 +21,7 @@ use tracing::{error, info};
 use super::convert::RecordConverters;
 use super::errors::{ErrorPolicy, Stage};
 use super::topic_creation::TopicCreation;
+use super::transaction_context::{TransactionEnd, TransactionRequests};
 use super::{State, StatusBoard, TaskControl, TaskHandle, TaskId};
 use crate::metrics::TaskMetrics;
 use crate::storage::{copy_to_worker_store, offset_key, OffsetStore};
@@ -50,11 +51,21 @@ pub struct Transactions {
     pub connector: String,
     /// The offsets topic the transaction writes the offsets to (the same topic its offset store reads).
     pub offsets_topic: String,
-    /// `None`: one transaction per non-empty batch from `poll`; else committed once this long has passed since it
-    /// began.
-    pub interval: Option<Duration>,
+    /// Where transactions end (`transaction.boundary`).
+    pub boundary: Boundary,
     /// The worker's offsets store when `offsets_topic` is the connector's own: committed offsets are copied to it.
     pub worker_offsets: Option<Arc<dyn OffsetStore>>,
+}
+
+/// `transaction.boundary`: where an exactly-once task's transactions end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Boundary {
+    /// After each non-empty batch from `poll`.
+    Poll,
+    /// Once this long has passed since the transaction began (checked after each batch).
+    Interval(Duration),
+    /// Where the task asks, through its transaction context.
+    Connector,
 }
 
 /// How long initializing, committing or aborting a transaction may take.
@@ -69,15 +80,22 @@ struct OpenTransaction {
     offsets: HashMap<String, (OffsetMap, OffsetMap)>,
 }
 
-/// Reads committed offsets for the plugin (`SourceTaskContext.offset`).
-struct OffsetReader {
+/// What the plugin reaches through its `SourceTaskContext`: committed offsets, and the transaction context under
+/// connector-defined boundaries.
+struct SourceContext {
     connector: String,
     store: Arc<dyn OffsetStore>,
+    transactions: Option<Arc<TransactionRequests>>,
 }
 
-impl SourceTaskContext for OffsetReader {
+impl SourceTaskContext for SourceContext {
     fn offset(&self, partition: &OffsetMap) -> Option<OffsetMap> {
         self.store.get(&self.connector, partition)
+    }
+    fn transaction_context(&self) -> Option<&dyn TransactionContext> {
+        self.transactions
+            .as_deref()
+            .map(|t| t as &dyn TransactionContext)
     }
 }
 
@@ -208,6 +226,8 @@ struct SourceRunner {
     commits_records: bool,
     /// For such a task: each record in flight as polled, and the topic it was sent to.
     retained: HashMap<usize, (SourceRecord, Option<String>)>,
+    /// Under connector-defined transaction boundaries: what the task asked for.
+    requests: Option<Arc<TransactionRequests>>,
 }
 
 impl SourceRunner {
@@ -221,6 +241,7 @@ impl SourceRunner {
             transaction: OpenTransaction::default(),
             commits_records: false,
             retained: HashMap::new(),
+            requests: None,
         }
     }
 
@@ -241,9 +262,13 @@ impl SourceRunner {
                     ))
                 })?;
         }
-        let context = OffsetReader {
+        if self.boundary() == Some(Boundary::Connector) {
+            self.requests = Some(Arc::default());
+        }
+        let context = SourceContext {
             connector: self.setup.id.connector.clone(),
             store: self.setup.offsets.clone(),
+            transactions: self.requests.clone(),
         };
         self.setup
             .task
@@ -256,8 +281,20 @@ impl SourceRunner {
         let result = self.poll_loop(&producer);
         let stopped = self.setup.task.stop();
         let result = if self.setup.transactions.is_some() {
-            // A clean stop commits what was sent; after a failure the transaction is aborted.
+            // A clean stop commits what was sent (under connector-defined boundaries only if the task asked);
+            // after a failure the transaction is aborted.
             match result {
+                Ok(()) if self.requests.is_some() => match self.requested_after_batch() {
+                    Ok(Some(end)) => self.end_transaction(&producer, end),
+                    Ok(None) => {
+                        self.abort_transaction(&producer);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.abort_transaction(&producer);
+                        Err(e)
+                    }
+                },
                 Ok(()) => self.commit_transaction(&producer),
                 Err(e) => {
                     self.abort_transaction(&producer);
@@ -308,6 +345,10 @@ impl SourceRunner {
                     if self.setup.transactions.is_some() {
                         self.add_to_transaction(producer, &record)?;
                     }
+                    let end = match &self.requests {
+                        Some(r) if r.names_records() => r.after_record(&record)?,
+                        _ => None,
+                    };
                     let polled = self.commits_records.then(|| record.clone());
                     let seq = self
                         .submitted
@@ -316,6 +357,9 @@ impl SourceRunner {
                         self.retained.insert(seq, (polled, None));
                     }
                     self.send(producer, seq, record.record)?;
+                    if let Some(end) = end {
+                        self.end_transaction(producer, end)?;
+                    }
                 }
                 self.setup.metrics.records_out.add(self.written);
                 self.written = 0;
@@ -325,11 +369,16 @@ impl SourceRunner {
                 .metrics
                 .active
                 .set(self.submitted.in_flight() as u64);
-            match &self.setup.transactions {
-                Some(t) => {
-                    let due = self.transaction.began.is_some_and(|began| {
-                        t.interval
-                            .is_none_or(|interval| began.elapsed() >= interval)
+            match self.boundary() {
+                Some(Boundary::Connector) => {
+                    if let Some(end) = self.requested_after_batch()? {
+                        self.end_transaction(producer, end)?;
+                    }
+                }
+                Some(boundary) => {
+                    let due = self.transaction.began.is_some_and(|began| match boundary {
+                        Boundary::Interval(interval) => began.elapsed() >= interval,
+                        _ => true,
                     });
                     if due {
                         self.commit_transaction(producer)?;
@@ -342,6 +391,48 @@ impl SourceRunner {
             }
         }
         Ok(())
+    }
+
+    fn boundary(&self) -> Option<Boundary> {
+        self.setup.transactions.as_ref().map(|t| t.boundary)
+    }
+
+    fn requested_after_batch(&self) -> Result<Option<TransactionEnd>, ConnectError> {
+        match &self.requests {
+            Some(r) => r.after_batch(),
+            None => Ok(None),
+        }
+    }
+
+    /// Ends the transaction as the task asked. An abort drops the records sent in it, but their offsets are still
+    /// committed, in a transaction of their own, so that the task does not read them again (as in Kafka).
+    fn end_transaction(
+        &mut self,
+        producer: &ThreadedProducer<Deliveries>,
+        end: TransactionEnd,
+    ) -> Result<(), ConnectError> {
+        if end == TransactionEnd::Abort && self.transaction.began.is_some() {
+            // Every record acked first, so that none fails as purged by the abort.
+            crate::kafka::wait_delivered(producer, TRANSACTION_TIMEOUT)
+                .and_then(|()| {
+                    producer
+                        .abort_transaction(TRANSACTION_TIMEOUT)
+                        .map_err(|e| e.to_string())
+                })
+                .and_then(|()| producer.begin_transaction().map_err(|e| e.to_string()))
+                .map_err(|e| {
+                    ConnectError::connect(format!(
+                        "Failed to abort the producer transaction of task {} as its connector requested: {e}",
+                        self.setup.id
+                    ))
+                })?;
+            info!(
+                "Task {} aborted its transaction as its connector requested",
+                self.setup.id
+            );
+            self.transaction.began = Some(Instant::now());
+        }
+        self.commit_transaction(producer)
     }
 
     /// Begins a transaction if none is open, and notes the record's source offset for it.

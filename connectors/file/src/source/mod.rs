@@ -3,7 +3,7 @@
 pub mod config;
 pub mod task;
 
-use connect_api::{Config, ConnectResult, Connector, ConnectorContext};
+use connect_api::{Config, ConnectResult, Connector, ConnectorContext, ExactlyOnceSupport};
 
 use self::config::SourceConfig;
 
@@ -34,6 +34,16 @@ impl Connector for FileStreamSourceConnector {
 
     fn stop(&mut self) -> ConnectResult<()> {
         Ok(())
+    }
+
+    /// As Kafka's: a file can be re-read from a committed position, standard input cannot.
+    fn exactly_once_support(&self, config: &Config) -> Option<ExactlyOnceSupport> {
+        let file = config.get("file").map(|f| f.trim()).unwrap_or_default();
+        Some(if file.is_empty() {
+            ExactlyOnceSupport::Unsupported
+        } else {
+            ExactlyOnceSupport::Supported
+        })
     }
 }
 
@@ -67,6 +77,21 @@ mod tests {
             assert_eq!(c.task_configs(max).unwrap(), vec![p.clone()]);
         }
         c.stop().unwrap();
+    }
+
+    #[test]
+    fn exactly_once_is_supported_for_a_file_not_for_standard_input() {
+        let c = FileStreamSourceConnector::default();
+        assert_eq!(
+            c.exactly_once_support(&props(&[("file", "/tmp/x")])),
+            Some(ExactlyOnceSupport::Supported)
+        );
+        for p in [props(&[]), props(&[("file", " ")])] {
+            assert_eq!(
+                c.exactly_once_support(&p),
+                Some(ExactlyOnceSupport::Unsupported)
+            );
+        }
     }
 
     #[test]

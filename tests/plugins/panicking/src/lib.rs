@@ -17,7 +17,8 @@ use connect_api::{
     SinkTaskContext,
 };
 use connect_api::{
-    ConnectError, OffsetMap, RecordMetadata, SourceRecord, SourceTask, SourceTaskContext,
+    ConnectError, ExactlyOnceSupport, OffsetMap, RecordMetadata, SourceRecord, SourceTask,
+    SourceTaskContext,
 };
 
 /// The panic message the tests look for in the task trace.
@@ -106,7 +107,9 @@ impl SinkTask for PanickingSinkTask {
 /// Emits `records` string values of `value.size` bytes (`record-<n>` padded with `x`) to `topic`, `batch.size` per
 /// poll, with the sequence number as source offset (resuming after it); idles once all were emitted. With
 /// `commit.records.file`, it asks for `commit_record` calls and appends `<seq> <topic> <partition> <offset>` (or
-/// `<seq> -` for a record not written) to that file for each.
+/// `<seq> -` for a record not written) to that file for each. With `transaction.commit.every` N (and
+/// `transaction.boundary=connector`), it asks for its transaction to end after every record whose `seq + 1` is a
+/// multiple of N: an abort if `seq` is listed in `transaction.abort.at`, else a commit.
 #[derive(Default)]
 struct GeneratorSourceTask {
     topic: String,
@@ -115,6 +118,36 @@ struct GeneratorSourceTask {
     value_size: usize,
     next: u64,
     commit_records: Option<std::fs::File>,
+    /// `transaction.commit.every` and `transaction.abort.at`, with the context to ask through.
+    boundaries: Option<(u64, Vec<u64>, Box<dyn SourceTaskContext>)>,
+}
+
+/// The generator's connector: as [`PassThroughConnector`], and it says what its config sets of exactly-once
+/// support (`declares.exactly.once`: supported or unsupported) and of transaction boundaries (it can define them
+/// when `transaction.commit.every` is set).
+#[derive(Default)]
+struct GeneratorConnector(PassThroughConnector);
+
+impl Connector for GeneratorConnector {
+    fn start(&mut self, config: &Config, context: Box<dyn ConnectorContext>) -> ConnectResult<()> {
+        self.0.start(config, context)
+    }
+    fn task_configs(&mut self, max_tasks: usize) -> ConnectResult<Vec<Config>> {
+        self.0.task_configs(max_tasks)
+    }
+    fn stop(&mut self) -> ConnectResult<()> {
+        self.0.stop()
+    }
+    fn exactly_once_support(&self, config: &Config) -> Option<ExactlyOnceSupport> {
+        match config.get("declares.exactly.once").map(String::as_str) {
+            Some("supported") => Some(ExactlyOnceSupport::Supported),
+            Some("unsupported") => Some(ExactlyOnceSupport::Unsupported),
+            _ => None,
+        }
+    }
+    fn can_define_transaction_boundaries(&self, config: &Config) -> bool {
+        config.contains_key("transaction.commit.every")
+    }
 }
 
 impl SourceTask for GeneratorSourceTask {
@@ -142,6 +175,23 @@ impl SourceTask for GeneratorSourceTask {
             .offset(&generator_partition())
             .and_then(|o| o.get("seq").and_then(|s| s.as_u64()))
             .map_or(0, |last| last + 1);
+        if config.contains_key("transaction.commit.every") {
+            let every = number("transaction.commit.every", 1)?.max(1);
+            let abort_at = config
+                .get("transaction.abort.at")
+                .map(|list| {
+                    list.split(',')
+                        .filter_map(|s| s.trim().parse().ok())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if context.transaction_context().is_none() {
+                return Err(ConnectError::connect(
+                    "transaction.commit.every needs a transaction context",
+                ));
+            }
+            self.boundaries = Some((every, abort_at, context));
+        }
         Ok(())
     }
     fn poll(&mut self) -> ConnectResult<Vec<SourceRecord>> {
@@ -164,7 +214,19 @@ impl SourceTask for GeneratorSourceTask {
                     ConnectRecord::new(&self.topic, Some(schemas::string()), Value::from(value)),
                 )
             })
-            .collect();
+            .collect::<Vec<_>>();
+        if let Some((every, abort_at, context)) = &self.boundaries {
+            let transactions = context.transaction_context().expect("checked at start");
+            for (seq, record) in (self.next..end).zip(&records) {
+                if (seq + 1) % every == 0 {
+                    if abort_at.contains(&seq) {
+                        transactions.abort_transaction_on(record);
+                    } else {
+                        transactions.commit_transaction_on(record);
+                    }
+                }
+            }
+        }
         self.next = end;
         Ok(records)
     }
@@ -277,7 +339,7 @@ fn plugins() -> Vec<PluginDef> {
             env!("CARGO_PKG_VERSION"),
             ConfigDef::new(),
         ),
-        PluginDef::source::<PassThroughConnector, GeneratorSourceTask>(
+        PluginDef::source::<GeneratorConnector, GeneratorSourceTask>(
             "io.connectrs.test.GeneratorSourceConnector",
             &["GeneratorSource"],
             env!("CARGO_PKG_VERSION"),
