@@ -227,10 +227,14 @@ impl ObjectStream {
         }
     }
 
-    /// Takes exactly `n` ready bytes from the front (n <= ready_len).
+    /// Takes exactly `n` ready bytes from the front (n <= ready_len). The buffer keeps its capacity for the next
+    /// part instead of growing again from the few bytes left, which copied it at every doubling.
     pub fn take_part(&mut self, n: usize) -> Vec<u8> {
         let buf = self.buffer();
-        let rest = buf.split_off(n);
+        let mut rest = Vec::with_capacity(buf.capacity());
+        rest.extend_from_slice(&buf[n..]);
+        buf.truncate(n);
+        buf.shrink_to_fit();
         std::mem::replace(buf, rest)
     }
 

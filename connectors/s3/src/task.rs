@@ -1,6 +1,7 @@
 //! S3SinkTask: one [`PartitionWriter`] per assigned Kafka partition; `put` writes, `pre_commit` releases only the
 //! offsets whose records are durably in S3, `close`/`stop` abort what is not.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -100,44 +101,52 @@ impl SinkTask for S3SinkTask {
             writer.rotate_if_due(storage, config, now)?;
         }
         let mut rejected = Vec::new();
-        for record in &records {
-            let tp = TopicPartition::new(record.topic.clone(), record.kafka_partition.unwrap_or(0));
-            let offset = record.kafka_offset.unwrap_or(0);
-            let writer = self
-                .writers
-                .entry(tp.clone())
-                .or_insert_with(|| PartitionWriter::new(tp));
-            if writer.already_seen(offset) {
-                continue;
-            }
-            if record.value.is_null() {
-                match config.null_behavior {
-                    NullBehavior::Ignore => {
+        // Consecutive records mostly share a partition: its writer is looked up once per run of them.
+        for run in
+            records.chunk_by(|a, b| a.kafka_partition == b.kafka_partition && a.topic == b.topic)
+        {
+            let tp = TopicPartition::new(run[0].topic.clone(), run[0].kafka_partition.unwrap_or(0));
+            let writer = match self.writers.entry(tp) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    let tp = e.key().clone();
+                    e.insert(PartitionWriter::new(tp))
+                }
+            };
+            for record in run {
+                let offset = record.kafka_offset.unwrap_or(0);
+                if writer.already_seen(offset) {
+                    continue;
+                }
+                if record.value.is_null() {
+                    match config.null_behavior {
+                        NullBehavior::Ignore => {
+                            writer.advance(offset);
+                            continue;
+                        }
+                        NullBehavior::Fail => {
+                            return Err(ConnectError::connect(format!(
+                                "Null valued records are not writeable with current {NULL_VALUES} 'fail' setting (record {}-{} at offset {offset})",
+                                record.topic,
+                                record.kafka_partition.unwrap_or(0)
+                            )))
+                        }
+                    }
+                }
+                match writer.write(storage, config, record, now) {
+                    Ok(()) => {}
+                    Err(ConnectError::Data(msg)) => {
                         writer.advance(offset);
-                        continue;
+                        rejected.push((record, ConnectError::Data(msg)));
                     }
-                    NullBehavior::Fail => {
-                        return Err(ConnectError::connect(format!(
-                            "Null valued records are not writeable with current {NULL_VALUES} 'fail' setting (record {}-{} at offset {offset})",
-                            record.topic,
-                            record.kafka_partition.unwrap_or(0)
-                        )))
+                    Err(e) => return Err(e),
+                }
+                // Report as we go, so a failing reporter stops the batch at this record.
+                for (rec, err) in rejected.drain(..) {
+                    match &self.context {
+                        Some(ctx) if ctx.has_errant_record_reporter() => ctx.report(rec, &err)?,
+                        _ => return Err(err),
                     }
-                }
-            }
-            match writer.write(storage, config, record, now) {
-                Ok(()) => {}
-                Err(ConnectError::Data(msg)) => {
-                    writer.advance(offset);
-                    rejected.push((record, ConnectError::Data(msg)));
-                }
-                Err(e) => return Err(e),
-            }
-            // Report as we go, so a failing reporter stops the batch at this record.
-            for (rec, err) in rejected.drain(..) {
-                match &self.context {
-                    Some(ctx) if ctx.has_errant_record_reporter() => ctx.report(rec, &err)?,
-                    _ => return Err(err),
                 }
             }
         }

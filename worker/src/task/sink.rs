@@ -287,20 +287,22 @@ impl SinkRunner {
                 }
             };
             read += 1;
+            // rdkafka measures and checks the topic name on every call: once per message.
+            let topic = msg.topic();
             match &mut run {
-                Some((tp, next)) if tp.partition == msg.partition() && tp.topic == msg.topic() => {
+                Some((tp, next)) if tp.partition == msg.partition() && tp.topic == topic => {
                     *next = msg.offset() + 1;
                 }
                 _ => {
                     if let Some((tp, next)) = run.take() {
                         current.insert(tp, next);
                     }
-                    setup.status.record_active_topic(&setup.id, msg.topic());
-                    let tp = TopicPartition::new(msg.topic(), msg.partition());
+                    setup.status.record_active_topic(&setup.id, topic);
+                    let tp = TopicPartition::new(topic, msg.partition());
                     run = Some((tp, msg.offset() + 1));
                 }
             }
-            if let Some(record) = convert(setup, &msg)? {
+            if let Some(record) = convert(setup, &msg, topic)? {
                 batch.push(record);
             }
         }
@@ -557,6 +559,7 @@ impl SinkRunner {
 fn convert(
     setup: &mut SinkTaskSetup,
     msg: &BorrowedMessage<'_>,
+    topic: &str,
 ) -> Result<Option<SinkRecord>, ConnectError> {
     let (timestamp, timestamp_type) = match msg.timestamp() {
         Timestamp::CreateTime(t) => (Some(t), TimestampType::CreateTime),
@@ -570,20 +573,14 @@ fn convert(
     let (converters, transforms) = (&mut setup.converters, &mut setup.transforms);
     let attempt = |()| {
         let mut record = ConnectRecord {
-            topic: msg.topic().to_string(),
+            topic: topic.to_string(),
             kafka_partition: Some(msg.partition()),
             kafka_offset: Some(msg.offset()),
             timestamp,
             timestamp_type,
             ..Default::default()
         };
-        converters.to_connect(
-            msg.topic(),
-            msg.key(),
-            msg.payload(),
-            &raw_headers,
-            &mut record,
-        )?;
+        converters.to_connect(topic, msg.key(), msg.payload(), &raw_headers, &mut record)?;
         transforms
             .apply(record)
             .map_err(|e| (Stage::Transformation, e))
