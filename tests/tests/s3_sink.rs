@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use connect_tests::{
     create_topic, produce, read_time_after_warmup, service_script, services_home, services_up,
@@ -688,61 +688,35 @@ fn throughput_json_and_parquet_200_byte_records() {
     throughput("Parquet", &enveloped, &extra);
 }
 
-/// A boto3 process that lists a bucket every 20 ms until it holds `n` objects and then reports when that was.
-struct ObjectWatcher {
-    child: std::process::Child,
-    lines: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
-}
-
-impl ObjectWatcher {
-    /// Starts the process and waits until its client is ready.
-    fn start(bucket: &str, n: usize) -> ObjectWatcher {
-        use std::io::BufRead;
-        let home = services_home();
-        let script = r#"
-import time
-print('ready', flush=True)
-while True:
-    n = sum(len(p.get('Contents', [])) for p in s3.get_paginator('list_objects_v2').paginate(Bucket=args[0]))
-    if n >= int(args[1]):
-        break
-    time.sleep(0.02)
-print(time.time(), flush=True)
-"#;
-        let mut child = Command::new(test_python())
-            .env("PYTHONPATH", home.join("s3/python"))
-            .arg("-c")
-            .arg(format!("{PY_PRELUDE}\n{script}"))
-            .args([endpoint().as_str(), ACCESS_KEY, SECRET_KEY, bucket])
-            .arg(n.to_string())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("running python3");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = std::io::BufReader::new(stdout).lines();
-        let first = lines.next().and_then(Result::ok);
-        assert_eq!(
-            first.as_deref(),
-            Some("ready"),
-            "the bucket watcher did not start"
-        );
-        ObjectWatcher { child, lines }
-    }
-
-    /// When the bucket reached `n` objects; panics after `timeout`.
-    fn finished_at(mut self, timeout: Duration) -> SystemTime {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let mut lines = self.lines;
-        std::thread::spawn(move || {
-            let _ = tx.send(lines.next().and_then(Result::ok));
+/// When `dir` of `bucket` held `n` objects whose names start with `prefix`, looked up every 2 ms in the S3 server's
+/// own storage. s3s-fs writes an object to a temporary file at its data root and renames it to `<bucket>/<key>` as
+/// the upload completes, so an object's file appears whole, as the object becomes visible. (A boto3 process listing
+/// the bucket every 20 ms took a sixth of a core from the run it timed.)
+fn objects_complete_at(
+    bucket: &str,
+    dir: &str,
+    prefix: &str,
+    n: usize,
+    timeout: Duration,
+) -> SystemTime {
+    let dir = services_home().join("s3/data").join(bucket).join(dir);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let count = std::fs::read_dir(&dir).map_or(0, |entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+                .count()
         });
-        let line = rx.recv_timeout(timeout).ok().flatten();
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let secs: f64 = line
-            .and_then(|l| l.trim().parse().ok())
-            .unwrap_or_else(|| panic!("the bucket did not get its objects within {timeout:?}"));
-        UNIX_EPOCH + Duration::from_secs_f64(secs)
+        if count >= n {
+            return SystemTime::now();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} held {count} of {n} objects after {timeout:?}",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(2));
     }
 }
 
@@ -780,10 +754,8 @@ print(json.dumps(time.time() - t))
     .as_f64()
     .expect("upload seconds");
 
-    // The sink: from its first record read (off /metrics, polled every 10 ms) until the last object is listed by
-    // a boto3 process that was started beforehand and lists every 20 ms (a Python start per listing would take a
-    // core for half a second and blur the timing).
-    let watcher = ObjectWatcher::start(&bucket, files);
+    // The sink: from its first record read (off /metrics, polled every 10 ms until then) until the last object is
+    // complete.
     let flush_text = flush.to_string();
     let mut props = vec![
         ("flush.size", flush_text.as_str()),
@@ -812,11 +784,22 @@ print(json.dumps(time.time() - t))
         std::thread::sleep(Duration::from_millis(10));
     }
     let started = SystemTime::now();
-    let secs = watcher
-        .finished_at(Duration::from_secs(600))
-        .duration_since(started)
-        .unwrap_or_default()
-        .as_secs_f64();
+    let secs = objects_complete_at(
+        &bucket,
+        &format!("topics/{topic}/partition=0"),
+        &format!("{topic}+0+"),
+        files,
+        Duration::from_secs(600),
+    )
+    .duration_since(started)
+    .unwrap_or_default()
+    .as_secs_f64();
+    // The same objects through the S3 API.
+    let listed = boto3(
+        "print(json.dumps(sum(len(p.get('Contents', [])) for p in s3.get_paginator('list_objects_v2').paginate(Bucket=args[0]))))",
+        &[&bucket],
+    );
+    assert_eq!(listed, files, "objects listed in {bucket}");
     let peak_kb =
         std::fs::read_to_string(format!("/proc/{}/status", sink.worker.pid().unwrap_or(0)))
             .ok()
