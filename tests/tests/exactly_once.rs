@@ -339,7 +339,11 @@ fn connector_defined_transaction_boundaries_end_transactions_where_the_task_asks
         "transaction.boundary": "connector",
     });
     let validate = |config: &Value| {
-        let validated = rest.put_json("/connector-plugins/GeneratorSource/config/validate", config);
+        let plugin = config["connector.class"].as_str().unwrap_or_default();
+        let validated = rest.put_json(
+            &format!("/connector-plugins/{plugin}/config/validate"),
+            config,
+        );
         assert_eq!(validated.status, 200, "{validated}");
         validated.body
     };
