@@ -15,7 +15,7 @@ use super::{
     ConnectPluginManifest, ConnectStr, ABI_VERSION,
 };
 use crate::config::ConfigDef;
-use crate::connector::{Connector, ConnectorContext, ExactlyOnceSupport};
+use crate::connector::{Connector, ConnectorContext};
 use crate::error::{ConnectError, ConnectResult};
 use crate::record::{OffsetMap, SinkRecord, SourceRecord, TopicPartition};
 use crate::sink::{SinkTask, SinkTaskContext};
@@ -471,11 +471,9 @@ fn dispatch(inst: &mut GuestInstance, op: u32, request: &[u8]) -> ConnectResult<
             return serde_json::to_vec(&values).map_err(|e| ConnectError::connect(e.to_string()));
         }
         (Instance::Connector(c), op::CONNECTOR_EXACTLY_ONCE_SUPPORT) => {
-            out.u8(match c.exactly_once_support(&req.config()?) {
-                None => 0,
-                Some(ExactlyOnceSupport::Supported) => 1,
-                Some(ExactlyOnceSupport::Unsupported) => 2,
-            });
+            out.u8(super::exactly_once_support_code(
+                c.exactly_once_support(&req.config()?),
+            ));
         }
         (Instance::Connector(c), op::CONNECTOR_CAN_DEFINE_TRANSACTION_BOUNDARIES) => {
             out.u8(u8::from(

@@ -6,6 +6,8 @@ pub mod guest;
 
 use std::ffi::c_void;
 
+use crate::connector::ExactlyOnceSupport;
+
 /// Bumped on any incompatible change; the worker skips libraries built against another version.
 pub const ABI_VERSION: u32 = 1;
 /// The one symbol every plugin library exports: `const ConnectPluginManifest *connect_plugin_manifest(void)`.
@@ -199,6 +201,24 @@ pub mod op {
     pub const TRANSFORM_APPLY: u32 = 31;
     /// record → u8 (1: true)
     pub const PREDICATE_TEST: u32 = 32;
+}
+
+/// `CONNECTOR_EXACTLY_ONCE_SUPPORT`'s answer on the wire: 0 the connector says nothing, 1 supported, 2 unsupported.
+pub fn exactly_once_support_code(support: Option<ExactlyOnceSupport>) -> u8 {
+    match support {
+        None => 0,
+        Some(ExactlyOnceSupport::Supported) => 1,
+        Some(ExactlyOnceSupport::Unsupported) => 2,
+    }
+}
+
+/// Reads [`exactly_once_support_code`]'s answer; anything else, or no answer, says nothing.
+pub fn exactly_once_support_from_code(code: Option<u8>) -> Option<ExactlyOnceSupport> {
+    match code {
+        Some(1) => Some(ExactlyOnceSupport::Supported),
+        Some(2) => Some(ExactlyOnceSupport::Unsupported),
+        _ => None,
+    }
 }
 
 /// Operations a plugin asks of the worker through `ConnectHost.call`.

@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use connect_api::abi::codec::{Decoder, Encoder};
-use connect_api::abi::{host_op, op, role, status, ConnectBuf, ConnectHost};
+use connect_api::abi::{
+    exactly_once_support_from_code, host_op, op, role, status, ConnectBuf, ConnectHost,
+};
 use connect_api::config::{ConfigDef, ConfigValue};
 use connect_api::sink::PartitionOffsets;
 use connect_api::transform::{Predicate, Transformation};
@@ -182,11 +184,7 @@ impl Connector for PluginConnector {
                 &encode(|e| e.config(config)),
             )
             .ok()?;
-        match resp.first() {
-            Some(1) => Some(ExactlyOnceSupport::Supported),
-            Some(2) => Some(ExactlyOnceSupport::Unsupported),
-            _ => None,
-        }
+        exactly_once_support_from_code(resp.first().copied())
     }
     fn can_define_transaction_boundaries(&self, config: &Config) -> bool {
         self.0

@@ -282,20 +282,18 @@ impl SourceRunner {
         let stopped = self.setup.task.stop();
         let result = if self.setup.transactions.is_some() {
             // A clean stop commits what was sent (under connector-defined boundaries only if the task asked);
-            // after a failure the transaction is aborted.
-            match result {
-                Ok(()) if self.requests.is_some() => match self.requested_after_batch() {
-                    Ok(Some(end)) => self.end_transaction(&producer, end),
-                    Ok(None) => {
-                        self.abort_transaction(&producer);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.abort_transaction(&producer);
-                        Err(e)
-                    }
-                },
-                Ok(()) => self.commit_transaction(&producer),
+            // anything else aborts the open transaction.
+            let end = match result {
+                Ok(()) if self.requests.is_some() => self.requested_after_batch(),
+                Ok(()) => Ok(Some(TransactionEnd::Commit)),
+                Err(e) => Err(e),
+            };
+            match end {
+                Ok(Some(end)) => self.end_transaction(&producer, end),
+                Ok(None) => {
+                    self.abort_transaction(&producer);
+                    Ok(())
+                }
                 Err(e) => {
                     self.abort_transaction(&producer);
                     Err(e)
