@@ -351,6 +351,9 @@ pub struct Decoder {
     buf: Bytes,
     pos: usize,
     schemas: Vec<SchemaRef>,
+    /// Where the last source partition decoded lies in `buf`, and what it decoded to: a batch's records mostly
+    /// share one partition, and equal bytes are not decoded again.
+    last_partition: Option<(std::ops::Range<usize>, OffsetMap)>,
 }
 
 fn truncated() -> ConnectError {
@@ -363,6 +366,7 @@ impl Decoder {
             buf,
             pos: 0,
             schemas: Vec::new(),
+            last_partition: None,
         }
     }
     pub fn from_slice(buf: &[u8]) -> Self {
@@ -666,10 +670,26 @@ impl Decoder {
 
     pub fn source_record(&mut self) -> Result<SourceRecord, ConnectError> {
         Ok(SourceRecord {
-            source_partition: self.offset_map()?,
+            source_partition: self.source_partition()?,
             source_offset: self.offset_map()?,
             record: self.record()?,
         })
+    }
+
+    /// A source partition: the previous one again when its bytes repeat (the encoding is prefix-free, so bytes
+    /// starting with the previous partition's encoding hold that partition).
+    fn source_partition(&mut self) -> Result<OffsetMap, ConnectError> {
+        if let Some((range, map)) = &self.last_partition {
+            let end = self.pos + range.len();
+            if self.buf.get(self.pos..end) == self.buf.get(range.clone()) {
+                self.pos = end;
+                return Ok(map.clone());
+            }
+        }
+        let start = self.pos;
+        let map = self.offset_map()?;
+        self.last_partition = Some((start..self.pos, map.clone()));
+        Ok(map)
     }
 
     pub fn committed_record(
@@ -821,7 +841,7 @@ mod tests {
             )
             .name("rec")
             .build();
-        let mk = |id: i64| {
+        let mk = |id: i64, file: &str| {
             let s = Struct::new(schema.clone())
                 .unwrap()
                 .with("id", id)
@@ -834,14 +854,25 @@ mod tests {
             r.timestamp = Some(42);
             r.kafka_partition = Some(3);
             let mut partition = OffsetMap::new();
-            partition.insert("filename".into(), Json::from("a"));
+            if !file.is_empty() {
+                partition.insert("filename".into(), Json::from(file));
+            }
             let mut offset = OffsetMap::new();
             offset.insert("position".into(), Json::from(id));
             SourceRecord::new(partition, offset, r)
         };
-        let records = vec![mk(1), mk(2)];
+        // Repeated partitions are decoded once; a changed one (longer, shorter, empty, back again) is not mistaken.
+        let records = vec![
+            mk(1, "a"),
+            mk(2, "a"),
+            mk(3, "ab"),
+            mk(4, "a"),
+            mk(5, ""),
+            mk(6, ""),
+            mk(7, "a"),
+        ];
         let mut e = Encoder::new();
-        e.u32(2);
+        e.u32(records.len() as u32);
         records.iter().for_each(|r| {
             e.source_record(r);
         });

@@ -95,21 +95,16 @@ impl RecordConverters {
         ),
         (Stage, ConnectError),
     > {
-        let topic = record.topic.clone();
+        let topic = record.topic.as_str();
         let mut headers = std::mem::take(&mut record.headers);
         let key = self
             .key
-            .from_connect_data(
-                &topic,
-                &mut headers,
-                record.key_schema.as_ref(),
-                &record.key,
-            )
+            .from_connect_data(topic, &mut headers, record.key_schema.as_ref(), &record.key)
             .map_err(|e| (Stage::KeyConverter, e))?;
         let value = self
             .value
             .from_connect_data(
-                &topic,
+                topic,
                 &mut headers,
                 record.value_schema.as_ref(),
                 &record.value,
@@ -119,7 +114,7 @@ impl RecordConverters {
         for h in &headers {
             let bytes = self
                 .header
-                .from_connect_header(&topic, &h.key, h.schema.as_ref(), &h.value)
+                .from_connect_header(topic, &h.key, h.schema.as_ref(), &h.value)
                 .map_err(|e| (Stage::HeaderConverter, e))?;
             raw_headers.push((h.key.clone(), bytes));
         }
