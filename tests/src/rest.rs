@@ -6,7 +6,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::Value;
-use ureq::tls::{RootCerts, TlsConfig};
+use ureq::tls::{Certificate, ClientCert, RootCerts, TlsConfig};
 use ureq::{Agent, RequestBuilder};
 
 /// Longer than Kafka's 90 s herder request timeout would be pointless in tests; 60 s is plenty.
@@ -56,29 +56,34 @@ impl Response {
 
 impl Rest {
     pub fn new(base_url: &str) -> Self {
-        Self::with_tls(base_url, None)
+        Self::with_tls(base_url, None, None)
     }
 
-    /// A client that trusts only the PEM certificates in `root_pem` for https (Mozilla's roots if `None`).
-    pub fn with_tls(base_url: &str, root_pem: Option<&[u8]>) -> Self {
+    /// A client that trusts only the PEM certificates in `root_pem` for https (Mozilla's roots if `None`) and, with
+    /// `client_pem` (a PEM private key and certificate chain), presents that certificate when the server asks.
+    pub fn with_tls(base_url: &str, root_pem: Option<&[u8]>, client_pem: Option<&[u8]>) -> Self {
         let mut config = Agent::config_builder()
             .http_status_as_error(false)
             // The machines may have http_proxy set; the worker is on loopback.
             .proxy(None)
             .timeout_global(Some(REQUEST_TIMEOUT));
         if let Some(pem) = root_pem {
-            let roots: Vec<_> = ureq::tls::parse_pem(pem)
-                .filter_map(|item| match item {
-                    Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
-                    _ => None,
-                })
-                .collect();
+            let roots = pem_certificates(pem);
             assert!(!roots.is_empty(), "no PEM certificate in the given root");
-            config = config.tls_config(
-                TlsConfig::builder()
-                    .root_certs(RootCerts::new_with_certs(&roots))
-                    .build(),
-            );
+            let mut tls = TlsConfig::builder().root_certs(RootCerts::new_with_certs(&roots));
+            if let Some(pem) = client_pem {
+                let key = ureq::tls::parse_pem(pem)
+                    .find_map(|item| match item {
+                        Ok(ureq::tls::PemItem::PrivateKey(key)) => Some(key),
+                        _ => None,
+                    })
+                    .expect("no PEM private key in the given client certificate");
+                tls = tls.client_cert(Some(ClientCert::new_with_certs(
+                    &pem_certificates(pem),
+                    key,
+                )));
+            }
+            config = config.tls_config(tls.build());
         }
         Rest {
             base: base_url.trim_end_matches('/').to_owned(),
@@ -230,4 +235,14 @@ fn read_response(
         location,
         content_type,
     })
+}
+
+/// The certificates of a PEM text, in order.
+fn pem_certificates(pem: &[u8]) -> Vec<Certificate<'static>> {
+    ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+            _ => None,
+        })
+        .collect()
 }

@@ -127,6 +127,8 @@ pub struct Security {
     /// PEM root certificate of an https first listener: [`Worker::url`] is then `https://` and [`Worker::rest`]
     /// trusts only this root.
     pub root_cert_pem: Option<Vec<u8>>,
+    /// PEM private key and certificate that [`Worker::rest`] presents when the worker asks for a client certificate.
+    pub client_cert_pem: Option<Vec<u8>>,
     /// `(user, password)` that [`Worker::rest`] (and the readiness check) sends as HTTP basic credentials.
     pub basic_auth: Option<(String, String)>,
     /// Extra environment variables for the worker process (e.g. `KAFKA_OPTS`).
@@ -428,7 +430,11 @@ impl Worker {
 
     /// A REST client for [`url`](Self::url), with the root certificate and credentials of [`Security`] if any.
     pub fn rest(&self) -> Rest {
-        let rest = Rest::with_tls(&self.url(), self.security.root_cert_pem.as_deref());
+        let rest = Rest::with_tls(
+            &self.url(),
+            self.security.root_cert_pem.as_deref(),
+            self.security.client_cert_pem.as_deref(),
+        );
         match &self.security.basic_auth {
             Some((user, password)) => rest.with_basic_auth(user, password),
             None => rest,

@@ -185,9 +185,11 @@ fn a_missing_password_file_stops_the_worker() {
     );
 }
 
-/// Settings for a self-signed leaf certificate for 127.0.0.1 (`CA:FALSE`: rustls refuses a CA certificate as the
-/// server's own, which is what a bare `openssl req -x509` makes).
-const LEAF_CONFIG: &str = "[req]
+/// Settings for a self-signed leaf certificate for 127.0.0.1 with extended key usage `{usage}` (`CA:FALSE`: rustls
+/// refuses a CA certificate as the server's own, which is what a bare `openssl req -x509` makes).
+fn leaf_config(usage: &str) -> String {
+    format!(
+        "[req]
 distinguished_name = dn
 x509_extensions = leaf
 prompt = no
@@ -196,14 +198,21 @@ CN = 127.0.0.1
 [leaf]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
-extendedKeyUsage = serverAuth
+extendedKeyUsage = {usage}
 subjectAltName = IP:127.0.0.1
-";
+"
+    )
+}
 
-/// A self-signed certificate for 127.0.0.1 made with the `openssl` CLI: `(dir, key+chain PEM file, cert PEM)`.
+/// A self-signed server certificate for 127.0.0.1 made with the `openssl` CLI: `(dir, key+chain PEM file, cert PEM)`.
 fn self_signed() -> (TempDir, std::path::PathBuf, Vec<u8>) {
+    self_signed_for("serverAuth")
+}
+
+/// A self-signed certificate for `usage` (`serverAuth`, `clientAuth`): `(dir, key+chain PEM file, cert PEM)`.
+fn self_signed_for(usage: &str) -> (TempDir, std::path::PathBuf, Vec<u8>) {
     let dir = TempDir::new().expect("temp dir");
-    std::fs::write(dir.path().join("leaf.cnf"), LEAF_CONFIG).unwrap();
+    std::fs::write(dir.path().join("leaf.cnf"), leaf_config(usage)).unwrap();
     let out = Command::new("openssl")
         .args([
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out",
@@ -292,4 +301,65 @@ fn a_jks_keystore_is_refused_with_a_hint_to_convert_it() {
         log.contains("ssl.keystore.type=JKS is not supported") && log.contains("convert it to PEM"),
         "no clear JKS error:\n{log}"
     );
+}
+
+/// `listeners.https.ssl.client.auth` (Kafka's mutual TLS for the REST API): with `required`, only a client whose
+/// certificate the REST trust store vouches for gets an answer; with `requested`, a client without a certificate gets
+/// in too, but one with an untrusted certificate does not.
+#[test]
+fn client_certificates_are_checked_against_the_rest_truststore() {
+    let (_server_dir, keystore, server_cert) = self_signed();
+    let (trusted_dir, trusted, trusted_cert) = self_signed_for("clientAuth");
+    let (_other_dir, untrusted, _) = self_signed_for("clientAuth");
+    let trusted_pem = std::fs::read(&trusted).unwrap();
+    let untrusted_pem = std::fs::read(&untrusted).unwrap();
+    let truststore = trusted_dir.path().join("truststore.pem");
+    std::fs::write(&truststore, &trusted_cert).unwrap();
+
+    for mode in ["required", "requested"] {
+        let listener = format!("https://127.0.0.1:{}", free_port());
+        let (keystore, truststore) = (
+            keystore.display().to_string(),
+            truststore.display().to_string(),
+        );
+        let worker = Worker::start_standalone_secured(
+            &[
+                ("listeners", &listener),
+                ("listeners.https.ssl.keystore.type", "PEM"),
+                ("listeners.https.ssl.keystore.location", &keystore),
+                ("listeners.https.ssl.truststore.type", "PEM"),
+                ("listeners.https.ssl.truststore.location", &truststore),
+                ("listeners.https.ssl.client.auth", mode),
+            ],
+            Security {
+                root_cert_pem: Some(server_cert.clone()),
+                client_cert_pem: Some(trusted_pem.clone()),
+                ..Security::default()
+            },
+        );
+        let response = worker.rest().get("/connectors");
+        assert_eq!(response.status, 200, "{mode}, trusted client: {response}");
+
+        let stranger = Rest::with_tls(&worker.url(), Some(&server_cert), Some(&untrusted_pem));
+        let answer = stranger.try_get("/connectors", Duration::from_secs(5));
+        assert!(
+            answer.is_err(),
+            "{mode}: a client with an untrusted certificate got an answer: {answer:?}"
+        );
+
+        let anonymous = Rest::with_tls(&worker.url(), Some(&server_cert), None);
+        let answer = anonymous.try_get("/connectors", Duration::from_secs(5));
+        match mode {
+            "required" => assert!(
+                answer.is_err(),
+                "required: a client without a certificate got an answer: {answer:?}"
+            ),
+            _ => assert_eq!(
+                answer
+                    .expect("requested: a client without a certificate is let in")
+                    .status,
+                200
+            ),
+        }
+    }
 }

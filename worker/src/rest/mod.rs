@@ -185,6 +185,11 @@ impl RestServerSetup {
         if let Some(roots) = crate::config::pem::trust_roots(&ssl)? {
             client::trust_roots(&roots);
         }
+        if listeners.iter().any(|(_, tls)| tls.is_some()) {
+            if let Some((chain, key)) = crate::config::pem::load_keystore(&ssl)? {
+                client::identity(&chain, &key);
+            }
+        }
         let auth =
             basic_auth::BasicAuth::from_settings(&worker.rest_extension_classes, kafka_opts)?;
         Ok(RestServerSetup {
