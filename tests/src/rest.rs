@@ -67,10 +67,13 @@ impl Rest {
             // The machines may have http_proxy set; the worker is on loopback.
             .proxy(None)
             .timeout_global(Some(REQUEST_TIMEOUT));
-        if let Some(pem) = root_pem {
-            let roots = pem_certificates(pem);
-            assert!(!roots.is_empty(), "no PEM certificate in the given root");
-            let mut tls = TlsConfig::builder().root_certs(RootCerts::new_with_certs(&roots));
+        if root_pem.is_some() || client_pem.is_some() {
+            let mut tls = TlsConfig::builder();
+            if let Some(pem) = root_pem {
+                let roots = pem_certificates(pem);
+                assert!(!roots.is_empty(), "no PEM certificate in the given root");
+                tls = tls.root_certs(RootCerts::new_with_certs(&roots));
+            }
             if let Some(pem) = client_pem {
                 let key = ureq::tls::parse_pem(pem)
                     .find_map(|item| match item {

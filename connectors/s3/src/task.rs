@@ -1,7 +1,6 @@
 //! S3SinkTask: one [`PartitionWriter`] per assigned Kafka partition; `put` writes, `pre_commit` releases only the
 //! offsets whose records are durably in S3, `close`/`stop` abort what is not.
 
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -106,13 +105,10 @@ impl SinkTask for S3SinkTask {
             records.chunk_by(|a, b| a.kafka_partition == b.kafka_partition && a.topic == b.topic)
         {
             let tp = TopicPartition::new(run[0].topic.clone(), run[0].kafka_partition.unwrap_or(0));
-            let writer = match self.writers.entry(tp) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => {
-                    let tp = e.key().clone();
-                    e.insert(PartitionWriter::new(tp))
-                }
-            };
+            let writer = self
+                .writers
+                .entry(tp)
+                .or_insert_with_key(|tp| PartitionWriter::new(tp.clone()));
             for record in run {
                 let offset = record.kafka_offset.unwrap_or(0);
                 if writer.already_seen(offset) {

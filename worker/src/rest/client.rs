@@ -21,10 +21,7 @@ static IDENTITY: OnceLock<ClientCert> = OnceLock::new();
 /// Makes every agent built afterwards present this certificate chain and key when a peer asks (first call wins),
 /// as Kafka's REST client presents the REST keystore.
 pub fn identity(chain: &[CertificateDer<'static>], key: &PrivateKeyDer<'static>) {
-    let chain: Vec<Certificate<'static>> = chain
-        .iter()
-        .map(|der| Certificate::from_der(der.as_ref()).to_owned())
-        .collect();
+    let chain = ureq_certificates(chain);
     let pem = key_as_pem(key);
     match PrivateKey::from_pem(pem.as_bytes()) {
         Ok(key) => {
@@ -55,11 +52,15 @@ fn key_as_pem(key: &PrivateKeyDer<'_>) -> String {
 
 /// Makes every agent built afterwards trust exactly these roots for https peers (first call wins).
 pub fn trust_roots(roots: &[CertificateDer<'static>]) {
-    let roots = roots
+    let _ = TRUSTED_ROOTS.set(ureq_certificates(roots));
+}
+
+/// DER certificates as ureq takes them.
+fn ureq_certificates(certificates: &[CertificateDer<'static>]) -> Vec<Certificate<'static>> {
+    certificates
         .iter()
         .map(|der| Certificate::from_der(der.as_ref()).to_owned())
-        .collect();
-    let _ = TRUSTED_ROOTS.set(roots);
+        .collect()
 }
 
 /// An agent for worker-to-worker requests: HTTP errors come back as responses, no proxy, `timeout` overall.
